@@ -1,0 +1,250 @@
+//! The rules: which command is allowed in which state, and what it records.
+
+use super::types::{optional_text, text};
+use super::{
+    Case, CaseState, Command, Event, EventBody, Meta, Outcome, Register, Severity, Status, Track,
+};
+use crate::error::{CommandName, DomainError, ValidationError};
+
+const SHORT: usize = 200;
+const LONG: usize = 5000;
+
+/// Decides what a command records, given the case's current state.
+pub fn handle(state: &CaseState, meta: Meta, command: Command) -> Result<Vec<Event>, DomainError> {
+    let name = command.name();
+    let body = match (state.case(), command) {
+        (None, Command::Register(r)) => register(*r)?,
+        (Some(_), Command::Register(_)) => return Err(DomainError::AlreadyRegistered),
+        (None, _) => return Err(DomainError::NotRegistered),
+        (Some(case), command) => decide(case, &meta, name, command)?,
+    };
+    Ok(vec![Event { meta, body }])
+}
+
+fn register(r: Register) -> Result<EventBody, DomainError> {
+    if r.parties.is_empty() {
+        return Err(ValidationError::new("parties", "至少需要一名当事人".to_owned()).into());
+    }
+    let mut parties = Vec::with_capacity(r.parties.len());
+    for mut p in r.parties {
+        p.name = text("parties.name", &p.name, 64)?;
+        p.address = optional_text("parties.address", p.address.as_deref(), SHORT)?;
+        parties.push(p);
+    }
+    if let Some(grid) = &r.location.grid {
+        if !r.location.division.contains(grid) {
+            return Err(ValidationError::new(
+                "location.grid",
+                "网格不属于所选区划".to_owned(),
+            )
+            .into());
+        }
+    }
+    if let Some(n) = r.head_count {
+        if n < 2 || (n as usize) < parties.len() {
+            return Err(ValidationError::new(
+                "head_count",
+                "群体性纠纷的涉及人数应不少于2人且不少于当事人数".to_owned(),
+            )
+            .into());
+        }
+    }
+    let mut location = r.location;
+    location.address = optional_text("location.address", location.address.as_deref(), SHORT)?;
+    Ok(EventBody::Registered {
+        id: r.id,
+        number: r.number,
+        channel: r.channel,
+        dispute_type: r.dispute_type,
+        parties,
+        location,
+        description: text("description", &r.description, LONG)?,
+        amount: r.amount,
+        head_count: r.head_count,
+        received_by: r.received_by,
+    })
+}
+
+fn decide(
+    case: &Case,
+    meta: &Meta,
+    name: CommandName,
+    command: Command,
+) -> Result<EventBody, DomainError> {
+    let status = case.status;
+    let refuse = || DomainError::InvalidTransition {
+        command: name,
+        status,
+    };
+    let require = |allowed: &[Status]| {
+        if allowed.contains(&status) {
+            Ok(())
+        } else {
+            Err(refuse())
+        }
+    };
+    Ok(match command {
+        Command::Register(_) => return Err(DomainError::AlreadyRegistered),
+        Command::Accept {
+            dispute_type,
+            severity,
+            track,
+            note,
+        } => {
+            require(&[Status::Registered])?;
+            if severity == Severity::Major && track == Track::Clinic {
+                return Err(DomainError::MajorCaseNeedsUrgentTrack);
+            }
+            EventBody::Accepted {
+                dispute_type,
+                severity,
+                track,
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
+        Command::Decline { reason, guidance } => {
+            require(&[Status::Registered])?;
+            EventBody::Declined {
+                reason: text("reason", &reason, LONG)?,
+                guidance: text("guidance", &guidance, LONG)?,
+            }
+        }
+        Command::Assign {
+            organisation,
+            person,
+            note,
+        } => {
+            require(&[Status::Accepted, Status::Assigned, Status::InProgress])?;
+            if status != Status::Accepted
+                && case.holder.as_ref().map(|h| h.organisation.id) == Some(organisation.id)
+            {
+                return Err(DomainError::AlreadyHeld);
+            }
+            EventBody::Assigned {
+                organisation,
+                person,
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
+        Command::Acknowledge { person } => {
+            require(&[Status::Assigned])?;
+            let holder = case.holder.as_ref().ok_or_else(refuse)?;
+            if meta.actor.organisation != Some(holder.organisation.id) {
+                return Err(DomainError::NotHolder);
+            }
+            EventBody::Acknowledged {
+                organisation: holder.organisation.clone(),
+                person,
+            }
+        }
+        Command::StartMediation {
+            mediator,
+            parties_consented,
+        } => {
+            require(&[Status::InProgress])?;
+            if !parties_consented {
+                return Err(DomainError::ConsentRequired);
+            }
+            EventBody::MediationStarted { mediator }
+        }
+        Command::RecordSession {
+            held_at,
+            mode,
+            place,
+            attendees,
+            minutes,
+        } => {
+            require(&[Status::Mediating])?;
+            let attendees = attendees
+                .iter()
+                .map(|a| text("attendees", a, 64))
+                .collect::<Result<Vec<_>, _>>()?;
+            if attendees.is_empty() {
+                return Err(
+                    ValidationError::new("attendees", "至少记录一名参加人".to_owned()).into(),
+                );
+            }
+            EventBody::SessionRecorded {
+                held_at,
+                mode,
+                place: text("place", &place, SHORT)?,
+                attendees,
+                minutes: text("minutes", &minutes, 20_000)?,
+            }
+        }
+        Command::Close { outcome } => {
+            let outcome = match outcome {
+                Outcome::Succeeded {
+                    agreement,
+                    amount,
+                    obligations,
+                } => {
+                    require(&[Status::Mediating])?;
+                    if case.sessions == 0 {
+                        return Err(DomainError::NoSessionRecorded);
+                    }
+                    for o in &obligations {
+                        text("obligations.party", &o.party, 64)?;
+                        text("obligations.duty", &o.duty, LONG)?;
+                    }
+                    Outcome::Succeeded {
+                        agreement: text("agreement", &agreement, 20_000)?,
+                        amount,
+                        obligations,
+                    }
+                }
+                Outcome::Failed {
+                    reason,
+                    remedies_informed,
+                } => {
+                    require(&[Status::Mediating])?;
+                    if case.sessions == 0 {
+                        return Err(DomainError::NoSessionRecorded);
+                    }
+                    if !remedies_informed {
+                        return Err(DomainError::RemediesNotInformed);
+                    }
+                    Outcome::Failed {
+                        reason: text("reason", &reason, LONG)?,
+                        remedies_informed,
+                    }
+                }
+                Outcome::Withdrawn { reason } => {
+                    if !status.is_open() {
+                        return Err(refuse());
+                    }
+                    Outcome::Withdrawn {
+                        reason: text("reason", &reason, LONG)?,
+                    }
+                }
+                Outcome::Referred { target, reason } => {
+                    require(&[
+                        Status::Accepted,
+                        Status::Assigned,
+                        Status::InProgress,
+                        Status::Mediating,
+                    ])?;
+                    Outcome::Referred {
+                        target,
+                        reason: text("reason", &reason, LONG)?,
+                    }
+                }
+            };
+            EventBody::Closed { outcome }
+        }
+        Command::FollowUp {
+            method,
+            satisfaction,
+            agreement_performed,
+            note,
+        } => {
+            require(&[Status::Closed, Status::FollowedUp])?;
+            EventBody::FollowedUp {
+                method,
+                satisfaction,
+                agreement_performed,
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
+    })
+}

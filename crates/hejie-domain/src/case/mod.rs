@@ -1,0 +1,202 @@
+//! The case (矛盾纠纷案件) as an event-sourced aggregate.
+//!
+//! [`handle`] decides: it takes the current state and a command and returns the events to record
+//! or a typed error. [`CaseState::apply`] only applies: it folds an event into the state and never
+//! refuses anything, because what is recorded has already happened.
+
+mod decide;
+mod state;
+mod types;
+
+pub use decide::handle;
+pub use state::{Case, CaseState};
+pub use types::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::division::DivisionCode;
+use crate::money::Money;
+use crate::timestamp::Timestamp;
+use crate::user::Actor;
+
+/// Who issues a command, when, and in which division it happens. Copied onto every event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub actor: Actor,
+    pub at: Timestamp,
+    pub division: DivisionCode,
+}
+
+/// Data for registering a new case (登记).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Register {
+    pub id: CaseId,
+    pub number: CaseNumber,
+    pub channel: Channel,
+    /// The clerk's or the reporter's first guess; confirmed at acceptance.
+    pub dispute_type: Option<DisputeType>,
+    pub parties: Vec<Party>,
+    pub location: Location,
+    pub description: String,
+    pub amount: Option<Money>,
+    /// Number of people involved when this is a group dispute (群体性纠纷).
+    pub head_count: Option<u32>,
+    /// The organisation whose window received it; it holds the case until dispatch.
+    pub received_by: Option<OrgRef>,
+}
+
+/// Everything that can be asked of a case in the first wave of the workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Register(Box<Register>),
+    /// 受理: confirm type, severity and triage track.
+    Accept {
+        dispute_type: DisputeType,
+        severity: Severity,
+        track: Track,
+        note: Option<String>,
+    },
+    /// 不予受理并引导: not a matter for mediation; tell the party where to go.
+    Decline { reason: String, guidance: String },
+    /// 派单 to the responsible organisation.
+    Assign {
+        organisation: OrgRef,
+        person: Option<PersonRef>,
+        note: Option<String>,
+    },
+    /// 签收 by the holder organisation.
+    Acknowledge { person: Option<PersonRef> },
+    /// 开始调解, with both parties' consent (Art. 17).
+    StartMediation {
+        mediator: PersonRef,
+        parties_consented: bool,
+    },
+    /// 记录调解 (one session, with minutes).
+    RecordSession {
+        held_at: Timestamp,
+        mode: SessionMode,
+        place: String,
+        attendees: Vec<String>,
+        minutes: String,
+    },
+    /// 结案.
+    Close { outcome: Outcome },
+    /// 回访.
+    FollowUp {
+        method: ContactMethod,
+        satisfaction: Satisfaction,
+        agreement_performed: Option<bool>,
+        note: Option<String>,
+    },
+}
+
+impl Command {
+    pub fn name(&self) -> crate::error::CommandName {
+        use crate::error::CommandName as N;
+        match self {
+            Command::Register(_) => N::Register,
+            Command::Accept { .. } => N::Accept,
+            Command::Decline { .. } => N::Decline,
+            Command::Assign { .. } => N::Assign,
+            Command::Acknowledge { .. } => N::Acknowledge,
+            Command::StartMediation { .. } => N::StartMediation,
+            Command::RecordSession { .. } => N::RecordSession,
+            Command::Close { .. } => N::Close,
+            Command::FollowUp { .. } => N::FollowUp,
+        }
+    }
+}
+
+/// A recorded fact about a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub meta: Meta,
+    pub body: EventBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    Registered {
+        id: CaseId,
+        number: CaseNumber,
+        channel: Channel,
+        dispute_type: Option<DisputeType>,
+        parties: Vec<Party>,
+        location: Location,
+        description: String,
+        amount: Option<Money>,
+        head_count: Option<u32>,
+        received_by: Option<OrgRef>,
+    },
+    Accepted {
+        dispute_type: DisputeType,
+        severity: Severity,
+        track: Track,
+        note: Option<String>,
+    },
+    Declined {
+        reason: String,
+        guidance: String,
+    },
+    Assigned {
+        organisation: OrgRef,
+        person: Option<PersonRef>,
+        note: Option<String>,
+    },
+    Acknowledged {
+        organisation: OrgRef,
+        person: Option<PersonRef>,
+    },
+    MediationStarted {
+        mediator: PersonRef,
+    },
+    SessionRecorded {
+        held_at: Timestamp,
+        mode: SessionMode,
+        place: String,
+        attendees: Vec<String>,
+        minutes: String,
+    },
+    Closed {
+        outcome: Outcome,
+    },
+    FollowedUp {
+        method: ContactMethod,
+        satisfaction: Satisfaction,
+        agreement_performed: Option<bool>,
+        note: Option<String>,
+    },
+}
+
+impl EventBody {
+    /// Stable name of the event kind, as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::Registered { .. } => "registered",
+            EventBody::Accepted { .. } => "accepted",
+            EventBody::Declined { .. } => "declined",
+            EventBody::Assigned { .. } => "assigned",
+            EventBody::Acknowledged { .. } => "acknowledged",
+            EventBody::MediationStarted { .. } => "mediation_started",
+            EventBody::SessionRecorded { .. } => "session_recorded",
+            EventBody::Closed { .. } => "closed",
+            EventBody::FollowedUp { .. } => "followed_up",
+        }
+    }
+
+    /// How the timeline names it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            EventBody::Registered { .. } => "登记",
+            EventBody::Accepted { .. } => "受理",
+            EventBody::Declined { .. } => "不予受理并引导",
+            EventBody::Assigned { .. } => "派单",
+            EventBody::Acknowledged { .. } => "签收",
+            EventBody::MediationStarted { .. } => "开始调解",
+            EventBody::SessionRecorded { .. } => "调解记录",
+            EventBody::Closed { .. } => "结案",
+            EventBody::FollowedUp { .. } => "回访",
+        }
+    }
+}
