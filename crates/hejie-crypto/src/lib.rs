@@ -196,7 +196,10 @@ mod tests {
         let s = KeyedSealer::new(&MasterKey::generate());
         let mut sealed = PhoneNumber::parse("13812345678").unwrap().seal(&s);
         let other = KeyedSealer::new(&MasterKey::generate());
-        assert!(matches!(other.open(&sealed), Err(UnsealError::UnknownKey(_))));
+        assert!(matches!(
+            other.open(&sealed),
+            Err(UnsealError::UnknownKey(_))
+        ));
         // Swapping the kind changes the authenticated data, so decryption must fail.
         sealed.kind = PiiKind::IdNumber;
         assert_eq!(s.open(&sealed), Err(UnsealError::Tampered));

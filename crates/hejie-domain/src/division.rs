@@ -75,10 +75,7 @@ impl Level {
             "village" => Level::Village,
             "grid" => Level::Grid,
             _ => {
-                return Err(ValidationError::new(
-                    "level",
-                    format!("未知的层级“{s}”"),
-                ));
+                return Err(ValidationError::new("level", format!("未知的层级“{s}”")));
             }
         })
     }
@@ -388,13 +385,8 @@ mod tests {
         assert!(Division::new(c("339021100201"), "东门村", Some(c("339021000000")), 1).is_err());
         assert!(Division::new(c("339021100201"), "东门村", Some(c("339021101000")), 1).is_err());
         let county = Division::new(c("339021000000"), "和安县", None, 100).unwrap();
-        let village = Division::new(
-            c("339021100201"),
-            "东门村",
-            Some(c("339021100000")),
-            10,
-        )
-        .unwrap();
+        let village =
+            Division::new(c("339021100201"), "东门村", Some(c("339021100000")), 10).unwrap();
         let err = DivisionTree::build(vec![county.clone(), village.clone()]).unwrap_err();
         assert!(err.message.contains("不存在"));
         let town = Division::new(c("339021100000"), "城关镇", Some(c("339021000000")), 50).unwrap();

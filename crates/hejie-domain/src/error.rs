@@ -24,7 +24,10 @@ pub enum DomainError {
     #[error("{0}")]
     Validation(#[from] ValidationError),
     #[error("案件当前状态为“{}”，不能{}", .status.label(), .command.label())]
-    InvalidTransition { command: CommandName, status: Status },
+    InvalidTransition {
+        command: CommandName,
+        status: Status,
+    },
     #[error("案件已登记，不能重复登记")]
     AlreadyRegistered,
     #[error("案件尚未登记")]
@@ -39,7 +42,9 @@ pub enum DomainError {
     ConsentRequired,
     #[error("尚未记录调解过程，不能以调解成功或调解不成结案")]
     NoSessionRecorded,
-    #[error("调解不成的，应告知当事人可依法通过仲裁、行政、司法等途径维护权利（《人民调解法》第二十六条）")]
+    #[error(
+        "调解不成的，应告知当事人可依法通过仲裁、行政、司法等途径维护权利（《人民调解法》第二十六条）"
+    )]
     RemediesNotInformed,
 }
 

@@ -16,7 +16,12 @@ const MAX_FEN: i64 = 10_000_000_000_000;
 
 impl Money {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let err = || ValidationError::new("amount", format!("金额“{}”格式不正确，应为不超过两位小数的元数", input.trim()));
+        let err = || {
+            ValidationError::new(
+                "amount",
+                format!("金额“{}”格式不正确，应为不超过两位小数的元数", input.trim()),
+            )
+        };
         let s = input.trim().trim_end_matches('元').replace([',', '，'], "");
         let (whole, frac) = match s.split_once('.') {
             Some((w, f)) => (w, f),
@@ -80,7 +85,11 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: Option<i64>) {
-        assert_eq!(Money::parse(input).ok().map(Money::fen), expected, "{input}");
+        assert_eq!(
+            Money::parse(input).ok().map(Money::fen),
+            expected,
+            "{input}"
+        );
     }
 
     #[test]

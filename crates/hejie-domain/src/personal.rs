@@ -206,7 +206,9 @@ mod tests {
 
     fn check_phone(input: &str, expected: Option<&str>) {
         assert_eq!(
-            PhoneNumber::parse(input).ok().map(|p| p.as_str().to_owned()),
+            PhoneNumber::parse(input)
+                .ok()
+                .map(|p| p.as_str().to_owned()),
             expected.map(str::to_owned),
             "{input}"
         );

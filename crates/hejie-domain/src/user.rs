@@ -144,8 +144,15 @@ mod tests {
     #[test]
     fn jurisdiction_covers_only_the_subtree() {
         let town = DivisionCode::parse("339021100000").unwrap();
-        let u = User::new(UserId(Uuid::nil()), "clerk1", "王芳", Role::WindowClerk, town, None)
-            .unwrap();
+        let u = User::new(
+            UserId(Uuid::nil()),
+            "clerk1",
+            "王芳",
+            Role::WindowClerk,
+            town,
+            None,
+        )
+        .unwrap();
         assert!(u.covers(&DivisionCode::parse("339021100201001").unwrap()));
         assert!(!u.covers(&DivisionCode::parse("339021101001").unwrap()));
         assert!(!u.covers(&DivisionCode::parse("339021000000").unwrap()));

@@ -33,11 +33,9 @@ fn register(r: Register) -> Result<EventBody, DomainError> {
     }
     if let Some(grid) = &r.location.grid {
         if !r.location.division.contains(grid) {
-            return Err(ValidationError::new(
-                "location.grid",
-                "网格不属于所选区划".to_owned(),
-            )
-            .into());
+            return Err(
+                ValidationError::new("location.grid", "网格不属于所选区划".to_owned()).into(),
+            );
         }
     }
     if let Some(n) = r.head_count {

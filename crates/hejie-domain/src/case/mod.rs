@@ -57,7 +57,10 @@ pub enum Command {
         note: Option<String>,
     },
     /// 不予受理并引导: not a matter for mediation; tell the party where to go.
-    Decline { reason: String, guidance: String },
+    Decline {
+        reason: String,
+        guidance: String,
+    },
     /// 派单 to the responsible organisation.
     Assign {
         organisation: OrgRef,
@@ -65,7 +68,9 @@ pub enum Command {
         note: Option<String>,
     },
     /// 签收 by the holder organisation.
-    Acknowledge { person: Option<PersonRef> },
+    Acknowledge {
+        person: Option<PersonRef>,
+    },
     /// 开始调解, with both parties' consent (Art. 17).
     StartMediation {
         mediator: PersonRef,
@@ -80,7 +85,9 @@ pub enum Command {
         minutes: String,
     },
     /// 结案.
-    Close { outcome: Outcome },
+    Close {
+        outcome: Outcome,
+    },
     /// 回访.
     FollowUp {
         method: ContactMethod,

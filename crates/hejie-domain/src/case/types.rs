@@ -37,14 +37,26 @@ impl CaseNumber {
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let s = input.trim();
-        let err = || ValidationError::new("case_number", format!("案件编号“{s}”格式不正确，应如 339021-2026-00042"));
+        let err = || {
+            ValidationError::new(
+                "case_number",
+                format!("案件编号“{s}”格式不正确，应如 339021-2026-00042"),
+            )
+        };
         let mut parts = s.split('-');
-        let (Some(p), Some(y), Some(n), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(p), Some(y), Some(n), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(err());
         };
         let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
-        if p.len() != 6 || !digits(p) || y.len() != 4 || !digits(y) || n.len() < 5 || n.len() > 9 || !digits(n)
+        if p.len() != 6
+            || !digits(p)
+            || y.len() != 4
+            || !digits(y)
+            || n.len() < 5
+            || n.len() > 9
+            || !digits(n)
         {
             return Err(err());
         }
@@ -406,7 +418,11 @@ impl Outcome {
 }
 
 /// Trims and checks a free-text field: required, at most `max` characters.
-pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, ValidationError> {
+pub(crate) fn text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ValidationError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(ValidationError::new(field, "不能为空".to_owned()));
@@ -439,8 +455,18 @@ mod tests {
         assert_eq!(n.as_str(), "339021-2026-00042");
         assert_eq!(n.series(), "339021-2026");
         assert_eq!(n.sequence(), 42);
-        assert_eq!(CaseNumber::new("339021", 2026, 1_234_567).unwrap().as_str(), "339021-2026-1234567");
-        for bad in ["339021-2026-42", "33902-2026-00042", "339021-26-00042", "339021-2026-00000", "x", "339021-2026-00042-1"] {
+        assert_eq!(
+            CaseNumber::new("339021", 2026, 1_234_567).unwrap().as_str(),
+            "339021-2026-1234567"
+        );
+        for bad in [
+            "339021-2026-42",
+            "33902-2026-00042",
+            "339021-26-00042",
+            "339021-2026-00000",
+            "x",
+            "339021-2026-00042-1",
+        ] {
             assert!(CaseNumber::parse(bad).is_err(), "{bad}");
         }
     }

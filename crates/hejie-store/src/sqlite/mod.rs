@@ -1,0 +1,531 @@
+//! The embedded SQLite backend: one file, WAL, `synchronous = FULL` (every commit is durable).
+//!
+//! Threading model: all writes go through one dedicated writer thread that owns the only writing
+//! connection. It takes every write waiting in its queue, runs each inside its own savepoint of
+//! one transaction, commits once, and only then answers the callers (group commit). A failed
+//! write rolls back to its savepoint without disturbing the others in the batch. Reads use a
+//! small pool of separate connections and run on tokio's blocking threads; WAL lets them proceed
+//! while the writer commits.
+
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use hejie_domain::case::{Case, CaseId, CaseNumber, Event};
+use hejie_domain::division::Division;
+use hejie_domain::org::Organisation;
+use hejie_domain::timestamp::Timestamp;
+use hejie_domain::user::User;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
+use uuid::Uuid;
+
+use crate::audit::{AuditReport, CheckpointRow, Verifier};
+use crate::chain::{EventRow, StoredEvent};
+use crate::sql::{self, Bind, CaseRow, for_sqlite};
+use crate::{CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError};
+
+use writer::Writer;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+
+/// The SQLite store. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SqliteStore({})", self.path.display())
+    }
+}
+
+pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;",
+    )
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path)?;
+        configure(&conn)?;
+        Ok(Self {
+            writer: Writer::spawn(conn)?,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a pooled read connection on a blocking thread.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = pool.lock().map_err(|_| poisoned())?.pop();
+            let conn = match taken {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    c.execute_batch("PRAGMA busy_timeout = 10000;")?;
+                    c
+                }
+            };
+            let out = f(&conn);
+            if let Ok(mut p) = pool.lock() {
+                if p.len() < 8 {
+                    p.push(conn);
+                }
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("read task failed: {e}")))?
+    }
+
+    /// Copies the live database into `dest` with SQLite's online backup API; writers keep going.
+    pub async fn backup_to(&self, dest: &Path) -> Result<()> {
+        let dest = dest.to_path_buf();
+        self.read(move |conn| {
+            let mut out = Connection::open(&dest)?;
+            {
+                let backup = rusqlite::backup::Backup::new(conn, &mut out)?;
+                backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+            }
+            out.execute_batch("PRAGMA journal_mode = DELETE;")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Checks that `backup` is a sound hejie database and copies it over `target` atomically.
+/// The server must not be running on `target`.
+pub fn restore(backup: &Path, target: &Path) -> Result<()> {
+    {
+        let conn = Connection::open_with_flags(backup, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt(format!("backup fails integrity check: {check}")));
+        }
+        let has_events: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_events != 1 {
+            return Err(StoreError::Corrupt("not a hejie database".to_owned()));
+        }
+    }
+    let tmp = target.with_extension("restoring");
+    std::fs::copy(backup, &tmp).map_err(|e| StoreError::Database(e.to_string()))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(|e| StoreError::Database(e.to_string()))?;
+        }
+    }
+    std::fs::rename(&tmp, target).map_err(|e| StoreError::Database(e.to_string()))?;
+    Ok(())
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Database("connection pool poisoned".to_owned())
+}
+
+fn to_sql(b: &Bind) -> rusqlite::types::Value {
+    match b {
+        Bind::Null => rusqlite::types::Value::Null,
+        Bind::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        Bind::Int(i) => rusqlite::types::Value::Integer(*i),
+    }
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        case_id: r.get(1)?,
+        version: r.get(2)?,
+        kind: r.get(3)?,
+        occurred_at: r.get(4)?,
+        actor_id: r.get(5)?,
+        division: r.get(6)?,
+        recorded_at: r.get(7)?,
+        meta: r.get(8)?,
+        body: r.get(9)?,
+        prev_hash: r.get(10)?,
+        hash: r.get(11)?,
+    })
+}
+
+fn case_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
+    Ok(CaseRow {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        status: r.get(2)?,
+        channel: r.get(3)?,
+        dispute_type: r.get(4)?,
+        severity: r.get(5)?,
+        track: r.get(6)?,
+        division: r.get(7)?,
+        grid: r.get(8)?,
+        holder_org: r.get(9)?,
+        holder_org_name: r.get(10)?,
+        holder_person: r.get(11)?,
+        description: r.get(12)?,
+        amount_fen: r.get(13)?,
+        head_count: r.get(14)?,
+        party_names: r.get(15)?,
+        outcome: r.get(16)?,
+        sessions: r.get(17)?,
+        follow_ups: r.get(18)?,
+        satisfaction: r.get(19)?,
+        registered_at: r.get(20)?,
+        updated_at: r.get(21)?,
+        closed_at: r.get(22)?,
+        version: r.get(23)?,
+        head_hash: r.get(24)?,
+    })
+}
+
+fn exec(conn: &Connection, sql: &str, binds: &[Bind]) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(&for_sqlite(sql))?;
+    Ok(stmt.execute(params_from_iter(binds.iter().map(to_sql)))?)
+}
+
+/// Inserts a sealed event row and returns its global sequence number.
+fn insert_event(conn: &Connection, row: &EventRow) -> Result<i64> {
+    let mut stmt = conn.prepare_cached(&for_sqlite(sql::INSERT_EVENT))?;
+    Ok(stmt.query_row(
+        rusqlite::params![
+            row.case_id,
+            row.version,
+            row.kind,
+            row.occurred_at,
+            row.actor_id,
+            row.division,
+            row.recorded_at,
+            row.meta,
+            row.body,
+            row.prev_hash,
+            row.hash
+        ],
+        |r| r.get(0),
+    )?)
+}
+
+fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Committed> {
+    let series = format!("{}-{:04}", new.prefix, new.year);
+    let seq: i64 = conn
+        .prepare_cached(&for_sqlite(sql::NEXT_IN_SERIES))?
+        .query_row([&series], |r| r.get(0))?;
+    let number = CaseNumber::new(&new.prefix, new.year, u64::try_from(seq).unwrap_or(0))
+        .map_err(|e| StoreError::Domain(e.into()))?;
+    let events = (new.build)(number.clone())?;
+    let plan = crate::rows::plan_create(new.id, &events, now)?;
+    for row in &plan.events {
+        insert_event(conn, row)?;
+    }
+    exec(conn, sql::INSERT_CASE, &plan.case.binds())?;
+    for party in &plan.parties {
+        exec(conn, sql::INSERT_PARTY, party)?;
+    }
+    Ok(plan.committed)
+}
+
+fn append(
+    conn: &Connection,
+    case_id: CaseId,
+    expected: u64,
+    events: Vec<Event>,
+    state: Case,
+    now: Timestamp,
+) -> Result<Committed> {
+    let head: Option<(i64, String)> = conn
+        .prepare_cached("SELECT version, head_hash FROM cases WHERE id = ?1")?
+        .query_row([case_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((version, head_hash)) = head else {
+        return Err(StoreError::NotFound);
+    };
+    let plan = crate::rows::plan_append(case_id, expected, version, &head_hash, &events, &state, now)?;
+    for row in &plan.events {
+        insert_event(conn, row)?;
+    }
+    let mut binds = plan.case.binds();
+    binds.push(Bind::Int(version));
+    if exec(conn, sql::UPDATE_CASE, &binds)? != 1 {
+        return Err(StoreError::Conflict {
+            expected,
+            actual: u64::try_from(version).unwrap_or(0),
+        });
+    }
+    Ok(plan.committed)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.writer
+            .write(|conn| {
+                conn.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                )?;
+                for (version, name, ddl) in MIGRATIONS {
+                    let done: Option<i64> = conn
+                        .query_row(
+                            "SELECT version FROM schema_migrations WHERE version = ?1",
+                            [version],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if done.is_none() {
+                        conn.execute_batch(ddl)?;
+                        conn.execute(
+                            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                            rusqlite::params![version, name, now().micros()],
+                        )?;
+                        tracing::info!(version, name, "applied SQLite migration");
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn put_division(&self, d: &Division) -> Result<()> {
+        let binds = crate::rows::division_binds(d);
+        self.writer
+            .write(move |conn| exec(conn, sql::UPSERT_DIVISION, &binds).map(|_| ()))
+            .await
+    }
+
+    async fn divisions(&self) -> Result<Vec<Division>> {
+        let rows: Vec<(String, String, Option<String>, i64)> = self
+            .read(|conn| {
+                let mut stmt = conn.prepare_cached(sql::SELECT_DIVISIONS)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(c, n, p, pop)| crate::rows::division_from_row(&c, &n, p.as_deref(), pop))
+            .collect()
+    }
+
+    async fn put_organisation(&self, o: &Organisation) -> Result<()> {
+        let binds = crate::rows::organisation_binds(o)?;
+        self.writer
+            .write(move |conn| exec(conn, sql::UPSERT_ORGANISATION, &binds).map(|_| ()))
+            .await
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let rows: Vec<(String, String, String, String)> = self
+            .read(|conn| {
+                let mut stmt = conn.prepare_cached(sql::SELECT_ORGANISATIONS)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(id, name, div, kind)| crate::rows::organisation_from_row(&id, &name, &div, &kind))
+            .collect()
+    }
+
+    async fn put_user(&self, u: &User) -> Result<()> {
+        let binds = crate::rows::user_binds(u);
+        self.writer
+            .write(move |conn| exec(conn, sql::UPSERT_USER, &binds).map(|_| ()))
+            .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        type Row = (String, String, String, String, String, Option<String>);
+        let rows: Vec<Row> = self
+            .read(|conn| {
+                let mut stmt = conn.prepare_cached(sql::SELECT_USERS)?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(id, username, name, role, jur, org)| {
+                crate::rows::user_from_row(&id, &username, &name, &role, &jur, org.as_deref())
+            })
+            .collect()
+    }
+
+    async fn create_case(&self, new: NewCase) -> Result<Committed> {
+        self.writer.write(move |conn| create_case(conn, new, now())).await
+    }
+
+    async fn create_cases(&self, new: Vec<NewCase>) -> Result<Vec<Result<Committed>>> {
+        self.writer
+            .write_many(new, |conn, n| create_case(conn, n, now()))
+            .await
+    }
+
+    async fn append(
+        &self,
+        case_id: CaseId,
+        expected_version: u64,
+        events: Vec<Event>,
+        state: Case,
+    ) -> Result<Committed> {
+        self.writer
+            .write(move |conn| append(conn, case_id, expected_version, events, state, now()))
+            .await
+    }
+
+    async fn events(&self, case_id: CaseId) -> Result<Vec<StoredEvent>> {
+        let rows = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&for_sqlite(sql::SELECT_EVENTS))?;
+                let rows = stmt
+                    .query_map([case_id.to_string()], event_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        rows.iter().map(EventRow::decode).collect()
+    }
+
+    async fn find_by_number(&self, number: &CaseNumber) -> Result<Option<CaseId>> {
+        let number = number.to_string();
+        let id: Option<String> = self
+            .read(move |conn| {
+                Ok(conn
+                    .prepare_cached(&for_sqlite(sql::FIND_BY_NUMBER))?
+                    .query_row([number], |r| r.get(0))
+                    .optional()?)
+            })
+            .await?;
+        id.map(|s| {
+            Uuid::parse_str(&s)
+                .map(CaseId)
+                .map_err(|_| StoreError::Corrupt(format!("bad case id {s}")))
+        })
+        .transpose()
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        let (query, binds) = sql::list_query(filter);
+        let rows = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&for_sqlite(&query))?;
+                let rows = stmt
+                    .query_map(params_from_iter(binds.iter().map(to_sql)), case_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        rows.iter().map(CaseRow::to_summary).collect()
+    }
+
+    async fn checkpoint(&self, at: Timestamp) -> Result<Option<Checkpoint>> {
+        self.writer
+            .write(move |conn| {
+                let last: Option<(i64, i64, String)> = conn
+                    .query_row(sql::LAST_CHECKPOINT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                let (max_seq, events): (i64, i64) =
+                    conn.query_row(sql::MAX_SEQ_AND_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let since = last.as_ref().map_or(0, |l| l.1);
+                if max_seq <= since {
+                    return Ok(None);
+                }
+                let mut stmt = conn.prepare_cached(&for_sqlite(sql::HEADS_SINCE))?;
+                let heads = stmt
+                    .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<(String, i64, String)>>>()?;
+                let plan = crate::rows::plan_checkpoint(last, at, max_seq, events, heads)?;
+                exec(conn, sql::INSERT_CHECKPOINT, &plan.row)?;
+                for h in &plan.heads {
+                    exec(conn, sql::INSERT_CHECKPOINT_HEAD, h)?;
+                }
+                Ok(Some(plan.checkpoint))
+            })
+            .await
+    }
+
+    async fn audit(&self) -> Result<AuditReport> {
+        self.read(|conn| {
+            let checkpoints = conn
+                .prepare(sql::SELECT_CHECKPOINTS)?
+                .query_map([], |r| {
+                    Ok(CheckpointRow {
+                        id: r.get(0)?,
+                        created_at: r.get(1)?,
+                        max_seq: r.get(2)?,
+                        events: r.get(3)?,
+                        heads: r.get(4)?,
+                        prev_hash: r.get(5)?,
+                        hash: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let heads = conn
+                .prepare(sql::SELECT_CHECKPOINT_HEADS)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let projections = conn
+                .prepare(sql::SELECT_CASES)?
+                .query_map([], case_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let series = conn
+                .prepare(sql::SELECT_SERIES)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut verifier = Verifier::new(checkpoints, heads, projections, series);
+            let mut stmt = conn.prepare(sql::SELECT_ALL_EVENTS)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                verifier.feed(event_row(r)?);
+            }
+            Ok(verifier.finish())
+        })
+        .await
+    }
+}
