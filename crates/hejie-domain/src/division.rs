@@ -227,13 +227,13 @@ impl Division {
                 "区划名称不能为空且不超过64字".to_owned(),
             ));
         }
-        if let Some(p) = &parent {
-            if Some(p.level()) != code.level().parent() || !p.contains(&code) {
-                return Err(ValidationError::new(
-                    "parent",
-                    format!("{} 不是 {} 的上一级区划", p, code),
-                ));
-            }
+        if let Some(p) = &parent
+            && (Some(p.level()) != code.level().parent() || !p.contains(&code))
+        {
+            return Err(ValidationError::new(
+                "parent",
+                format!("{} 不是 {} 的上一级区划", p, code),
+            ));
         }
         Ok(Self {
             code,
@@ -268,13 +268,13 @@ impl DivisionTree {
             nodes.insert(d.code.clone(), d);
         }
         for d in nodes.values() {
-            if let Some(p) = &d.parent {
-                if !nodes.contains_key(p) {
-                    return Err(ValidationError::new(
-                        "parent",
-                        format!("{}（{}）的上级区划 {} 不存在", d.name, d.code, p),
-                    ));
-                }
+            if let Some(p) = &d.parent
+                && !nodes.contains_key(p)
+            {
+                return Err(ValidationError::new(
+                    "parent",
+                    format!("{}（{}）的上级区划 {} 不存在", d.name, d.code, p),
+                ));
             }
         }
         Ok(Self { nodes })

@@ -115,7 +115,10 @@ impl Verifier {
                 .entry((case_id.clone(), version))
                 .or_default()
                 .push((cp, hash.clone()));
-            by_checkpoint.entry(cp).or_default().push((case_id, version, hash));
+            by_checkpoint
+                .entry(cp)
+                .or_default()
+                .push((case_id, version, hash));
         }
         let mut problems = Vec::new();
         let mut prev = GENESIS.to_owned();
@@ -142,8 +145,14 @@ impl Verifier {
                     cp.heads
                 )));
             }
-            match checkpoint_hash(cp.id, cp.created_at, cp.max_seq, cp.events, &cp.prev_hash, &heads)
-            {
+            match checkpoint_hash(
+                cp.id,
+                cp.created_at,
+                cp.max_seq,
+                cp.events,
+                &cp.prev_hash,
+                &heads,
+            ) {
                 Ok(h) if h == cp.hash => {}
                 _ => problems.push(problem(format!(
                     "checkpoint #{} hash does not match its content",
@@ -190,7 +199,10 @@ impl Verifier {
                 state: CaseState::default(),
             });
         }
-        if let Some(wanted) = self.wanted_heads.remove(&(row.case_id.clone(), row.version)) {
+        if let Some(wanted) = self
+            .wanted_heads
+            .remove(&(row.case_id.clone(), row.version))
+        {
             for (cp, hash) in wanted {
                 if hash != row.hash {
                     self.problems.push(self.problem(
@@ -286,9 +298,10 @@ impl Verifier {
                 .problems
                 .push(problem("has events but no current-state row".to_owned())),
             Some(stored) if !s.broken => {
-                let expected = s.state.case().map(|c| {
-                    CaseRow::from_case(c, s.state.version(), &s.prev_hash)
-                });
+                let expected = s
+                    .state
+                    .case()
+                    .map(|c| CaseRow::from_case(c, s.state.version(), &s.prev_hash));
                 if expected.as_ref() != Some(&stored) {
                     let detail = if stored.version != s.state.version() as i64 {
                         format!(

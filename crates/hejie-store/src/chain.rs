@@ -75,7 +75,8 @@ impl EventRow {
             "body": body,
             "prev_hash": self.prev_hash,
         });
-        let bytes = serde_jcs::to_vec(&canonical).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let bytes =
+            serde_jcs::to_vec(&canonical).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(hejie_crypto::sm3_hex(&bytes))
     }
 

@@ -170,7 +170,12 @@ pub fn division_binds(d: &Division) -> Vec<Bind> {
     ]
 }
 
-pub fn division_from_row(code: &str, name: &str, parent: Option<&str>, pop: i64) -> Result<Division> {
+pub fn division_from_row(
+    code: &str,
+    name: &str,
+    parent: Option<&str>,
+    pop: i64,
+) -> Result<Division> {
     Division::new(
         parse_code(code)?,
         name,
@@ -189,10 +194,20 @@ pub fn organisation_binds(o: &Organisation) -> Result<Vec<Bind>> {
     ])
 }
 
-pub fn organisation_from_row(id: &str, name: &str, division: &str, kind: &str) -> Result<Organisation> {
+pub fn organisation_from_row(
+    id: &str,
+    name: &str,
+    division: &str,
+    kind: &str,
+) -> Result<Organisation> {
     let kind: OrganisationKind = serde_json::from_str(kind)?;
-    Organisation::new(OrganisationId(parse_uuid(id)?), name, parse_code(division)?, kind)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
+    Organisation::new(
+        OrganisationId(parse_uuid(id)?),
+        name,
+        parse_code(division)?,
+        kind,
+    )
+    .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub fn user_binds(u: &User) -> Vec<Bind> {
@@ -223,7 +238,10 @@ pub fn user_from_row(
         name,
         role,
         parse_code(jurisdiction)?,
-        organisation.map(parse_uuid).transpose()?.map(OrganisationId),
+        organisation
+            .map(parse_uuid)
+            .transpose()?
+            .map(OrganisationId),
     )
     .map_err(|e| StoreError::Corrupt(e.to_string()))
 }

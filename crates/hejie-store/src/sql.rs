@@ -261,7 +261,11 @@ pub fn list_query(f: &CaseFilter) -> (String, Vec<Bind>) {
         clauses.push(clause.replace("$?", &format!("${}", binds.len())));
     };
     if let Some(d) = &f.within {
-        push("division LIKE $?", Bind::Text(format!("{}%", d.prefix())), &mut binds);
+        push(
+            "division LIKE $?",
+            Bind::Text(format!("{}%", d.prefix())),
+            &mut binds,
+        );
     }
     if let Some(s) = f.status {
         push("status = $?", Bind::Text(s.code().to_owned()), &mut binds);

@@ -2,7 +2,8 @@
 
 use super::types::{optional_text, text};
 use super::{
-    Case, CaseState, Command, Event, EventBody, Meta, Outcome, Register, Severity, Status, Track,
+    Case, CaseState, Command, Event, EventBody, Meta, Obligation, Outcome, Register, Severity,
+    Status, Track,
 };
 use crate::error::{CommandName, DomainError, ValidationError};
 
@@ -31,21 +32,19 @@ fn register(r: Register) -> Result<EventBody, DomainError> {
         p.address = optional_text("parties.address", p.address.as_deref(), SHORT)?;
         parties.push(p);
     }
-    if let Some(grid) = &r.location.grid {
-        if !r.location.division.contains(grid) {
-            return Err(
-                ValidationError::new("location.grid", "网格不属于所选区划".to_owned()).into(),
-            );
-        }
+    if let Some(grid) = &r.location.grid
+        && !r.location.division.contains(grid)
+    {
+        return Err(ValidationError::new("location.grid", "网格不属于所选区划".to_owned()).into());
     }
-    if let Some(n) = r.head_count {
-        if n < 2 || (n as usize) < parties.len() {
-            return Err(ValidationError::new(
-                "head_count",
-                "群体性纠纷的涉及人数应不少于2人且不少于当事人数".to_owned(),
-            )
-            .into());
-        }
+    if let Some(n) = r.head_count
+        && (n < 2 || (n as usize) < parties.len())
+    {
+        return Err(ValidationError::new(
+            "head_count",
+            "群体性纠纷的涉及人数应不少于2人且不少于当事人数".to_owned(),
+        )
+        .into());
     }
     let mut location = r.location;
     location.address = optional_text("location.address", location.address.as_deref(), SHORT)?;
@@ -153,6 +152,13 @@ fn decide(
             minutes,
         } => {
             require(&[Status::Mediating])?;
+            if held_at < case.registered_at || held_at > meta.at {
+                return Err(ValidationError::new(
+                    "held_at",
+                    "调解时间应在登记之后、记录之前".to_owned(),
+                )
+                .into());
+            }
             let attendees = attendees
                 .iter()
                 .map(|a| text("attendees", a, 64))
@@ -181,10 +187,16 @@ fn decide(
                     if case.sessions == 0 {
                         return Err(DomainError::NoSessionRecorded);
                     }
-                    for o in &obligations {
-                        text("obligations.party", &o.party, 64)?;
-                        text("obligations.duty", &o.duty, LONG)?;
-                    }
+                    let obligations = obligations
+                        .into_iter()
+                        .map(|o| {
+                            Ok(Obligation {
+                                party: text("obligations.party", &o.party, 64)?,
+                                duty: text("obligations.duty", &o.duty, LONG)?,
+                                ..o
+                            })
+                        })
+                        .collect::<Result<Vec<_>, DomainError>>()?;
                     Outcome::Succeeded {
                         agreement: text("agreement", &agreement, 20_000)?,
                         amount,
@@ -237,6 +249,14 @@ fn decide(
             note,
         } => {
             require(&[Status::Closed, Status::FollowedUp])?;
+            let has_agreement = matches!(case.outcome, Some(Outcome::Succeeded { .. }));
+            if agreement_performed.is_some() && !has_agreement {
+                return Err(ValidationError::new(
+                    "agreement_performed",
+                    "本案未达成调解协议，无需回访履行情况".to_owned(),
+                )
+                .into());
+            }
             EventBody::FollowedUp {
                 method,
                 satisfaction,

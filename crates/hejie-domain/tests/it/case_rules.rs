@@ -366,3 +366,47 @@ fn validation_errors_carry_their_field_in_the_message() {
     assert_eq!(err.to_string(), "description: 不能为空");
     assert_eq!(DomainError::from(err).code(), "validation");
 }
+
+#[test]
+fn a_session_must_lie_between_registration_and_its_recording() {
+    let mut events = bodies_to(Status::InProgress);
+    events.push(mediation_started());
+    // History events are stamped at hours 0, 1, 2, …; registration is at hour 0.
+    let before_registration = Command::RecordSession {
+        held_at: at(-1),
+        mode: SessionMode::InPerson,
+        place: "调解室".to_owned(),
+        attendees: vec!["张三".to_owned()],
+        minutes: "记录".to_owned(),
+    };
+    given(history(events.clone()))
+        .when(meta(mediator(), 10), before_registration)
+        .then_invalid("held_at");
+    let in_the_future = Command::RecordSession {
+        held_at: at(11),
+        mode: SessionMode::InPerson,
+        place: "调解室".to_owned(),
+        attendees: vec!["张三".to_owned()],
+        minutes: "记录".to_owned(),
+    };
+    given(history(events))
+        .when(meta(mediator(), 10), in_the_future)
+        .then_invalid("held_at");
+}
+
+#[test]
+fn performance_is_only_followed_up_for_an_agreement() {
+    let mut events = bodies_to(Status::Accepted);
+    events.push(closed(referred()));
+    given(history(events))
+        .when(
+            meta(clerk(), 20),
+            Command::FollowUp {
+                method: ContactMethod::Phone,
+                satisfaction: Satisfaction::Satisfied,
+                agreement_performed: Some(true),
+                note: None,
+            },
+        )
+        .then_invalid("agreement_performed");
+}

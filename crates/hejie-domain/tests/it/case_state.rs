@@ -1,8 +1,8 @@
 //! Folding events: the state a whole history leaves, and what every event remembers.
 
 use hejie_domain::case::{
-    CaseState, Command, DisputeType, Event, EventBody, Holder, Meta, Outcome, Satisfaction,
-    Severity, Status, Track,
+    CaseState, Command, ContactMethod, DisputeType, Event, EventBody, Holder, Meta, Outcome,
+    Satisfaction, Severity, Status, Track,
 };
 use hejie_domain::division::DivisionCode;
 use hejie_domain::user::Actor;
@@ -194,7 +194,12 @@ fn a_referred_case_keeps_its_holder_and_can_be_followed_up() {
         (meta(clerk(), 2), close_cmd(referred())),
         (
             meta(clerk(), 9),
-            follow_up_cmd(Satisfaction::FairlySatisfied),
+            Command::FollowUp {
+                method: ContactMethod::Phone,
+                satisfaction: Satisfaction::FairlySatisfied,
+                agreement_performed: None,
+                note: None,
+            },
         ),
     ]);
     let state = CaseState::replay(&events);

@@ -280,7 +280,7 @@ pub fn mediation_started() -> EventBody {
 
 pub fn record_cmd() -> Command {
     Command::RecordSession {
-        held_at: at(30),
+        held_at: at(1),
         mode: SessionMode::InPerson,
         place: "东门村调解室".to_owned(),
         attendees: vec!["张三".to_owned(), "李四".to_owned()],
@@ -290,7 +290,7 @@ pub fn record_cmd() -> Command {
 
 pub fn session_recorded() -> EventBody {
     EventBody::SessionRecorded {
-        held_at: at(30),
+        held_at: at(1),
         mode: SessionMode::InPerson,
         place: "东门村调解室".to_owned(),
         attendees: vec!["张三".to_owned(), "李四".to_owned()],

@@ -69,7 +69,9 @@ fn bind_all<'q>(
 
 async fn exec(
     tx: &mut Transaction<'_, Postgres>,
-    sql: &'static str, binds: &[Bind]) -> Result<u64> {
+    sql: &'static str,
+    binds: &[Bind],
+) -> Result<u64> {
     Ok(bind_all(sqlx::query(sql), binds)
         .execute(&mut **tx)
         .await?
@@ -208,7 +210,12 @@ impl Store for PgStore {
 
     async fn put_division(&self, d: &Division) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        exec(&mut tx, sql::UPSERT_DIVISION, &crate::rows::division_binds(d)).await?;
+        exec(
+            &mut tx,
+            sql::UPSERT_DIVISION,
+            &crate::rows::division_binds(d),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -231,7 +238,12 @@ impl Store for PgStore {
 
     async fn put_organisation(&self, o: &Organisation) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        exec(&mut tx, sql::UPSERT_ORGANISATION, &crate::rows::organisation_binds(o)?).await?;
+        exec(
+            &mut tx,
+            sql::UPSERT_ORGANISATION,
+            &crate::rows::organisation_binds(o)?,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -405,26 +417,26 @@ impl Store for PgStore {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let checkpoints = sqlx::query_as::<_, (i64, i64, i64, i64, i64, String, String)>(
-            sql::SELECT_CHECKPOINTS,
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(id, created_at, max_seq, events, heads, prev_hash, hash)| CheckpointRow {
-            id,
-            created_at,
-            max_seq,
-            events,
-            heads,
-            prev_hash,
-            hash,
-        })
-        .collect();
-        let heads: Vec<(i64, String, i64, String)> =
-            sqlx::query_as(sql::SELECT_CHECKPOINT_HEADS)
+        let checkpoints =
+            sqlx::query_as::<_, (i64, i64, i64, i64, i64, String, String)>(sql::SELECT_CHECKPOINTS)
                 .fetch_all(&mut *tx)
-                .await?;
+                .await?
+                .into_iter()
+                .map(
+                    |(id, created_at, max_seq, events, heads, prev_hash, hash)| CheckpointRow {
+                        id,
+                        created_at,
+                        max_seq,
+                        events,
+                        heads,
+                        prev_hash,
+                        hash,
+                    },
+                )
+                .collect();
+        let heads: Vec<(i64, String, i64, String)> = sqlx::query_as(sql::SELECT_CHECKPOINT_HEADS)
+            .fetch_all(&mut *tx)
+            .await?;
         let projections = sqlx::query(sql::SELECT_CASES)
             .fetch_all(&mut *tx)
             .await?

@@ -130,7 +130,9 @@ pub fn restore(backup: &Path, target: &Path) -> Result<()> {
         let conn = Connection::open_with_flags(backup, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
-            return Err(StoreError::Corrupt(format!("backup fails integrity check: {check}")));
+            return Err(StoreError::Corrupt(format!(
+                "backup fails integrity check: {check}"
+            )));
         }
         let has_events: i64 = conn.query_row(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'",
@@ -272,7 +274,8 @@ fn append(
     let Some((version, head_hash)) = head else {
         return Err(StoreError::NotFound);
     };
-    let plan = crate::rows::plan_append(case_id, expected, version, &head_hash, &events, &state, now)?;
+    let plan =
+        crate::rows::plan_append(case_id, expected, version, &head_hash, &events, &state, now)?;
     for row in &plan.events {
         insert_event(conn, row)?;
     }
@@ -366,7 +369,9 @@ impl Store for SqliteStore {
             })
             .await?;
         rows.into_iter()
-            .map(|(id, name, div, kind)| crate::rows::organisation_from_row(&id, &name, &div, &kind))
+            .map(|(id, name, div, kind)| {
+                crate::rows::organisation_from_row(&id, &name, &div, &kind)
+            })
             .collect()
     }
 
@@ -384,7 +389,14 @@ impl Store for SqliteStore {
                 let mut stmt = conn.prepare_cached(sql::SELECT_USERS)?;
                 let rows = stmt
                     .query_map([], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                        ))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(rows)
@@ -398,7 +410,9 @@ impl Store for SqliteStore {
     }
 
     async fn create_case(&self, new: NewCase) -> Result<Committed> {
-        self.writer.write(move |conn| create_case(conn, new, now())).await
+        self.writer
+            .write(move |conn| create_case(conn, new, now()))
+            .await
     }
 
     async fn create_cases(&self, new: Vec<NewCase>) -> Result<Vec<Result<Committed>>> {
@@ -468,7 +482,9 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| {
                 let last: Option<(i64, i64, String)> = conn
-                    .query_row(sql::LAST_CHECKPOINT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .query_row(sql::LAST_CHECKPOINT, [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
                     .optional()?;
                 let (max_seq, events): (i64, i64) =
                     conn.query_row(sql::MAX_SEQ_AND_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?)))?;

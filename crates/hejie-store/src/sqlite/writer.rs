@@ -108,9 +108,11 @@ impl Writer {
         }
         let mut out = Vec::with_capacity(waits.len());
         for rx in waits {
-            out.push(rx.await.map_err(|_| {
-                StoreError::Database("writer thread dropped the write".to_owned())
-            })?);
+            out.push(
+                rx.await.map_err(|_| {
+                    StoreError::Database("writer thread dropped the write".to_owned())
+                })?,
+            );
         }
         Ok(out)
     }
@@ -136,7 +138,8 @@ fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>) {
 }
 
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> std::result::Result<(), String> {
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
     for job in batch.iter_mut() {
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             let _ = conn.execute_batch("ROLLBACK");
