@@ -1,0 +1,243 @@
+//! `hejie bench`: durable registrations per second on SQLite and PostgreSQL, with one writer and
+//! with concurrent writers, and the throughput of `gen`. Prints a table; asserts nothing.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use hejie_crypto::{KeyedSealer, MasterKey};
+use hejie_domain::timestamp::Timestamp;
+use hejie_store::Store;
+use hejie_store::postgres::PgStore;
+use hejie_store::sqlite::SqliteStore;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use sqlx::postgres::PgConnectOptions;
+
+use crate::synth;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Registrations per scenario.
+    #[arg(long, default_value_t = 4000)]
+    registrations: u64,
+    /// Cases for the `gen` throughput run (each with its whole life of events).
+    #[arg(long, default_value_t = 5000)]
+    gen_cases: u64,
+    /// PostgreSQL server to measure (a scratch schema is created and dropped).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    postgres: String,
+    /// Measure SQLite only.
+    #[arg(long)]
+    skip_postgres: bool,
+    /// Directory for the scratch SQLite files (on the disk you want to measure).
+    #[arg(long, default_value = "target/bench")]
+    dir: PathBuf,
+}
+
+struct Scenario {
+    name: &'static str,
+    writers: usize,
+    batch: usize,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "1 writer, 1 registration per commit",
+        writers: 1,
+        batch: 1,
+    },
+    Scenario {
+        name: "8 concurrent writers",
+        writers: 8,
+        batch: 1,
+    },
+    Scenario {
+        name: "64 concurrent writers",
+        writers: 64,
+        batch: 1,
+    },
+    Scenario {
+        name: "1 writer, 100 registrations per commit",
+        writers: 1,
+        batch: 100,
+    },
+];
+
+pub async fn run(args: Args) -> Result<()> {
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
+    let sealer = Arc::new(KeyedSealer::new(&MasterKey::generate()));
+    println!(
+        "hejie bench — {} registrations per scenario, {} cores",
+        args.registrations,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "SQLite: WAL, synchronous=FULL (fsync on every commit); files in {}",
+        args.dir.display()
+    );
+    println!();
+    println!(
+        "{:<10} {:<42} {:>12} {:>10}",
+        "backend", "scenario", "regs/s", "p-commit"
+    );
+    for (i, s) in SCENARIOS.iter().enumerate() {
+        let path = args
+            .dir
+            .join(format!("bench-{}-{i}.db", std::process::id()));
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+        store.migrate().await?;
+        let rate = registrations(store, sealer.clone(), s, args.registrations).await?;
+        println!(
+            "{:<10} {:<42} {:>12.0} {:>10}",
+            "sqlite",
+            s.name,
+            rate,
+            if s.batch > 1 { "batched" } else { "each" }
+        );
+        remove_db(&path);
+    }
+    let mut pg_schemas = Vec::new();
+    if !args.skip_postgres {
+        let sync: String = {
+            let pool = sqlx::PgPool::connect(&args.postgres)
+                .await
+                .context("connecting to PostgreSQL")?;
+            let v = sqlx::query_scalar("SHOW synchronous_commit")
+                .fetch_one(&pool)
+                .await?;
+            pool.close().await;
+            v
+        };
+        println!("{:<10} (synchronous_commit={sync})", "postgres");
+        for s in SCENARIOS {
+            let (store, schema) = pg_scratch(&args.postgres).await?;
+            pg_schemas.push(schema);
+            let rate = registrations(store, sealer.clone(), s, args.registrations).await?;
+            println!(
+                "{:<10} {:<42} {:>12.0} {:>10}",
+                "postgres",
+                s.name,
+                rate,
+                if s.batch > 1 { "batched" } else { "each" }
+            );
+        }
+    }
+    println!();
+    println!("gen (whole case lives through the domain, batches of 500 per commit):");
+    let path = args
+        .dir
+        .join(format!("bench-{}-gen.db", std::process::id()));
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+    store.migrate().await?;
+    gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "sqlite").await?;
+    remove_db(&path);
+    if !args.skip_postgres {
+        let (store, schema) = pg_scratch(&args.postgres).await?;
+        pg_schemas.push(schema);
+        gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "postgres").await?;
+        let pool = sqlx::PgPool::connect(&args.postgres).await?;
+        for schema in pg_schemas {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_db(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+async fn pg_scratch(url: &str) -> Result<(Arc<dyn Store>, String)> {
+    let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
+    let pool = sqlx::PgPool::connect(url).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    let opts = PgConnectOptions::from_str(url)?.options([("search_path", schema.as_str())]);
+    let store: Arc<dyn Store> = Arc::new(PgStore::connect_with(opts).await?);
+    store.migrate().await?;
+    Ok((store, schema))
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
+
+async fn registrations(
+    store: Arc<dyn Store>,
+    sealer: Arc<KeyedSealer>,
+    s: &Scenario,
+    n: u64,
+) -> Result<f64> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let county = Arc::new(synth::county::build(&mut rng)?);
+    synth::county::save(store.as_ref(), &county).await?;
+    let per_writer = n / s.writers as u64;
+    let from = now().plus_seconds(-86_400 * 30);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..s.writers {
+        let (store, sealer, county) = (store.clone(), sealer.clone(), county.clone());
+        let batch = s.batch;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(w as u64);
+            let mut done = 0u64;
+            while done < per_writer {
+                let take = (batch as u64).min(per_writer - done);
+                let mut plans = Vec::with_capacity(take as usize);
+                for _ in 0..take {
+                    plans.push(
+                        synth::cases::plan(&mut rng, &county, sealer.as_ref(), from, now(), false)
+                            .new_case,
+                    );
+                }
+                if batch == 1 {
+                    for p in plans {
+                        store.create_case(p).await?;
+                    }
+                } else {
+                    for r in store.create_cases(plans).await? {
+                        r?;
+                    }
+                }
+                done += take;
+            }
+            Ok::<_, hejie_store::StoreError>(done)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.context("writer task")??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+async fn gen_rate(store: &dyn Store, sealer: &KeyedSealer, n: u64, backend: &str) -> Result<()> {
+    let from = now().plus_seconds(-86_400 * 365 * 3);
+    let started = Instant::now();
+    let s = synth::run(store, sealer, n, 1, from, now(), false).await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{:<10} {} cases, {} events in {:.2}s: {:.0} cases/s, {:.0} events/s",
+        backend,
+        s.cases,
+        s.events,
+        secs,
+        s.cases as f64 / secs,
+        s.events as f64 / secs
+    );
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! `hejie`: the one binary of hejie (和解).
+
+mod bench;
+mod config;
+mod synth;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use hejie_domain::timestamp::Timestamp;
+use hejie_store::Store;
+use time::macros::datetime;
+
+#[derive(Debug, Parser)]
+#[command(name = "hejie", version, about = "和解 — 一站式矛盾纠纷多元化解平台")]
+struct Cli {
+    /// Database: `sqlite:path/to/file.db` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        global = true,
+        env = "HEJIE_DATABASE_URL",
+        default_value = "sqlite:hejie.db"
+    )]
+    database: String,
+    /// File holding the 64-hex-digit key for personal data (see `HEJIE_PII_KEY`).
+    #[arg(long, global = true, env = "HEJIE_PII_KEY_FILE")]
+    pii_key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or update the database schema.
+    Migrate,
+    /// Verify or checkpoint the tamper-evident case log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Copy a live SQLite database to a file (online backup).
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with a backup (stop the server first).
+    Restore { file: PathBuf },
+    /// Generate the demo county and synthetic cases through the real command path.
+    Gen {
+        /// Number of cases to generate.
+        #[arg(long, default_value_t = 1000)]
+        cases: u64,
+        /// Seed for reproducible data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// First year cases are registered in.
+        #[arg(long, default_value_t = 2023)]
+        from_year: i32,
+        /// Do not draw a progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Create a demo database for the demo county (和安县) with a few years of cases.
+    Demo {
+        #[arg(long, default_value_t = 3000)]
+        cases: u64,
+    },
+    /// Measure registration and generation throughput on SQLite and PostgreSQL.
+    Bench(bench::Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditAction {
+    /// Walk every chain, checkpoint and projection; exit 1 naming the first bad event.
+    Verify,
+    /// Record a checkpoint over the heads of all cases changed since the last one.
+    Checkpoint,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HEJIE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
+
+async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    let store = hejie_store::open(url)
+        .await
+        .with_context(|| format!("opening database {url}"))?;
+    store.migrate().await.context("migrating the schema")?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Migrate => {
+            open(&cli.database).await?;
+            println!("schema is up to date");
+        }
+        Command::Audit { action } => {
+            let store = open(&cli.database).await?;
+            match action {
+                AuditAction::Verify => return audit_verify(store.as_ref()).await,
+                AuditAction::Checkpoint => match store.checkpoint(now()).await? {
+                    Some(cp) => println!(
+                        "checkpoint #{} over {} case heads ({} events): {}",
+                        cp.id, cp.heads, cp.events, cp.hash
+                    ),
+                    None => println!("nothing new since the last checkpoint"),
+                },
+            }
+        }
+        Command::Backup { file } => {
+            let Some(_) = config::sqlite_path(&cli.database) else {
+                bail!(
+                    "backup is for SQLite; for PostgreSQL use `pg_dump --format=custom --file=<file> <database>` (see README)"
+                );
+            };
+            if file.exists() {
+                bail!(
+                    "{} already exists; refusing to overwrite it",
+                    file.display()
+                );
+            }
+            let store = hejie_store::sqlite::SqliteStore::open(
+                config::sqlite_path(&cli.database).unwrap_or_default(),
+            )?;
+            store.migrate().await?;
+            store.backup_to(&file).await.context("online backup")?;
+            println!("backed up to {}", file.display());
+        }
+        Command::Restore { file } => {
+            let Some(target) = config::sqlite_path(&cli.database) else {
+                bail!(
+                    "restore is for SQLite; for PostgreSQL use `pg_restore --clean --dbname=<database> <file>` (see README)"
+                );
+            };
+            hejie_store::sqlite::restore(&file, &target)
+                .with_context(|| format!("restoring {}", file.display()))?;
+            let store = open(&cli.database).await?;
+            let report = store.audit().await?;
+            println!(
+                "restored {} ({} cases, {} events; audit {})",
+                target.display(),
+                report.cases,
+                report.events,
+                if report.is_intact() {
+                    "intact"
+                } else {
+                    "FAILED"
+                }
+            );
+        }
+        Command::Gen {
+            cases,
+            seed,
+            from_year,
+            quiet,
+        } => {
+            let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
+            let store = open(&cli.database).await?;
+            let from = Timestamp::from_datetime(
+                datetime!(2023-01-01 00:00 +8)
+                    .replace_year(from_year)
+                    .context("--from-year")?,
+            );
+            let started = std::time::Instant::now();
+            let summary =
+                synth::run(store.as_ref(), &sealer, cases, seed, from, now(), !quiet).await?;
+            let secs = started.elapsed().as_secs_f64();
+            let cp = store.checkpoint(now()).await?;
+            println!(
+                "generated {} cases ({} events) in {:.1}s: {:.0} cases/s, {:.0} events/s{}",
+                summary.cases,
+                summary.events,
+                secs,
+                summary.cases as f64 / secs,
+                summary.events as f64 / secs,
+                cp.map(|c| format!("; checkpoint #{}", c.id))
+                    .unwrap_or_default()
+            );
+            if summary.rejected > 0 {
+                bail!("{} generated cases were rejected", summary.rejected);
+            }
+        }
+        Command::Demo { cases } => {
+            let Some(path) = config::sqlite_path(&cli.database) else {
+                bail!("the demo runs on SQLite");
+            };
+            let store = open(&cli.database).await?;
+            if store.list_cases(&Default::default()).await?.is_empty() {
+                let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
+                let from = Timestamp::from_datetime(datetime!(2023-01-01 00:00 +8));
+                let s = synth::run(store.as_ref(), &sealer, cases, 2026, from, now(), true).await?;
+                store.checkpoint(now()).await?;
+                println!(
+                    "演示县“青溪市和安县”已生成：{} 件案件，{} 条事件记录",
+                    s.cases, s.events
+                );
+            }
+            println!("演示数据库：{}", path.display());
+            println!("（网页服务将在“服务与网页”议题中提供：hejie serve）");
+        }
+        Command::Bench(args) => bench::run(args).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(store: &dyn Store) -> Result<ExitCode> {
+    let report = store.audit().await.context("auditing the case log")?;
+    println!(
+        "{} cases, {} events, {} checkpoints ({} events not yet checkpointed)",
+        report.cases, report.events, report.checkpoints, report.uncheckpointed_events
+    );
+    if let Some(h) = &report.latest_checkpoint {
+        println!("latest checkpoint hash: {h}");
+    }
+    if report.is_intact() {
+        println!("OK: the case log is intact");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let first = &report.problems[0];
+    println!("TAMPERED: first bad event: {first}");
+    for p in report.problems.iter().skip(1).take(20) {
+        println!("  also: {p}");
+    }
+    if report.problems.len() > 21 {
+        println!("  … and {} more", report.problems.len() - 21);
+    }
+    Ok(ExitCode::from(1))
+}
