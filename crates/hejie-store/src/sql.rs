@@ -25,7 +25,10 @@ pub fn for_sqlite(sql: &str) -> Cow<'_, str> {
 /// A bound value of a dynamically built query.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bind {
+    /// A text NULL (PostgreSQL needs the type of a NULL parameter).
     Null,
+    /// An integer NULL.
+    NullInt,
     Text(String),
     Int(i64),
 }
@@ -200,7 +203,7 @@ impl CaseRow {
     pub fn binds(&self) -> Vec<Bind> {
         let t = |s: &str| Bind::Text(s.to_owned());
         let ot = |s: &Option<String>| s.clone().map_or(Bind::Null, Bind::Text);
-        let oi = |i: Option<i64>| i.map_or(Bind::Null, Bind::Int);
+        let oi = |i: Option<i64>| i.map_or(Bind::NullInt, Bind::Int);
         vec![
             t(&self.id),
             t(&self.number),

@@ -60,6 +60,7 @@ fn bind_all<'q>(
     for b in binds {
         q = match b {
             Bind::Null => q.bind(None::<String>),
+            Bind::NullInt => q.bind(None::<i64>),
             Bind::Text(s) => q.bind(s.as_str()),
             Bind::Int(i) => q.bind(*i),
         };

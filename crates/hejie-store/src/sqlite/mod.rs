@@ -161,7 +161,7 @@ fn poisoned() -> StoreError {
 
 fn to_sql(b: &Bind) -> rusqlite::types::Value {
     match b {
-        Bind::Null => rusqlite::types::Value::Null,
+        Bind::Null | Bind::NullInt => rusqlite::types::Value::Null,
         Bind::Text(s) => rusqlite::types::Value::Text(s.clone()),
         Bind::Int(i) => rusqlite::types::Value::Integer(*i),
     }
