@@ -92,9 +92,7 @@ pub fn plan_append(
     now: Timestamp,
 ) -> Result<WritePlan> {
     let actual = u64::try_from(current).unwrap_or(0);
-    if actual != expected {
-        return Err(StoreError::Conflict { expected, actual });
-    }
+
     if state.id != case_id || events.is_empty() {
         return Err(StoreError::Corrupt("append does not match its case".into()));
     }

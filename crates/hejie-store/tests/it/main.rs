@@ -1,1 +1,8 @@
+//! The storage contract: every test runs against both backends, SQLite (a fresh file) and
+//! PostgreSQL (a fresh schema in `$DATABASE_URL`), through the [`hejie_store::Store`] trait, with
+//! raw SQL underneath only to inspect what is stored or to tamper with it.
 
+mod audit;
+mod contract;
+mod fixture;
+mod harness;
