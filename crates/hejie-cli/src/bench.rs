@@ -8,10 +8,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use hejie_crypto::{KeyedSealer, MasterKey};
-use hejie_domain::timestamp::Timestamp;
-use hejie_store::Store;
 use hejie_store::postgres::PgStore;
 use hejie_store::sqlite::SqliteStore;
+use hejie_store::{Store, now};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sqlx::postgres::PgConnectOptions;
@@ -170,10 +169,6 @@ async fn pg_scratch(url: &str) -> Result<(Arc<dyn Store>, String)> {
     let store: Arc<dyn Store> = Arc::new(PgStore::connect_with(opts).await?);
     store.migrate().await?;
     Ok((store, schema))
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
 async fn registrations(

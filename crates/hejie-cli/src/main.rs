@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use hejie_domain::timestamp::Timestamp;
-use hejie_store::Store;
+use hejie_store::{Store, now};
 use time::macros::datetime;
 
 #[derive(Debug, Parser)]
@@ -102,10 +102,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
 async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {

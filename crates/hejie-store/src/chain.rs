@@ -41,6 +41,8 @@ impl EventRow {
         event: &Event,
         recorded_at: Timestamp,
     ) -> Result<Self> {
+        let meta = serde_json::to_value(&event.meta)?;
+        let body = serde_json::to_value(&event.body)?;
         let mut row = EventRow {
             seq: 0,
             case_id: case_id.to_string(),
@@ -50,19 +52,25 @@ impl EventRow {
             actor_id: event.meta.actor.id.to_string(),
             division: event.meta.division.to_string(),
             recorded_at: recorded_at.micros(),
-            meta: serde_json::to_string(&event.meta)?,
-            body: serde_json::to_string(&event.body)?,
+            meta: meta.to_string(),
+            body: body.to_string(),
             prev_hash: prev_hash.to_owned(),
             hash: String::new(),
         };
-        row.hash = row.computed_hash()?;
+        row.hash = row.hash_with(meta, body)?;
         Ok(row)
     }
 
     /// The hash the row's content calls for; differs from `hash` if anything was edited.
     pub fn computed_hash(&self) -> Result<String> {
-        let meta: Value = serde_json::from_str(&self.meta)?;
-        let body: Value = serde_json::from_str(&self.body)?;
+        self.hash_with(
+            serde_json::from_str(&self.meta)?,
+            serde_json::from_str(&self.body)?,
+        )
+    }
+
+    /// Hashes the row with `meta` and `body` already parsed (they must be the row's own).
+    fn hash_with(&self, meta: Value, body: Value) -> Result<String> {
         let canonical = json!({
             "case_id": self.case_id,
             "version": self.version,

@@ -50,10 +50,10 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-            if f.code == rusqlite::ErrorCode::ConstraintViolation {
-                return StoreError::Duplicate(msg.clone().unwrap_or_else(|| e.to_string()));
-            }
+        if let rusqlite::Error::SqliteFailure(f, msg) = &e
+            && f.code == rusqlite::ErrorCode::ConstraintViolation
+        {
+            return StoreError::Duplicate(msg.clone().unwrap_or_else(|| e.to_string()));
         }
         StoreError::Database(e.to_string())
     }
@@ -61,10 +61,10 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return StoreError::Duplicate(db.message().to_owned());
-            }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Duplicate(db.message().to_owned());
         }
         StoreError::Database(e.to_string())
     }
@@ -77,6 +77,12 @@ impl From<serde_json::Error> for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The system clock, truncated to the microseconds the record keeps. The domain never reads a
+/// clock; the application layer stamps commands and rows with this.
+pub fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
 
 /// Builds the events of a new case once the store has allocated its number.
 pub type BuildCase = Box<dyn FnOnce(CaseNumber) -> Result<Vec<Event>, DomainError> + Send>;

@@ -92,7 +92,9 @@ pub fn plan_append(
     now: Timestamp,
 ) -> Result<WritePlan> {
     let actual = u64::try_from(current).unwrap_or(0);
-
+    if actual != expected {
+        return Err(StoreError::Conflict { expected, actual });
+    }
     if state.id != case_id || events.is_empty() {
         return Err(StoreError::Corrupt("append does not match its case".into()));
     }
@@ -253,6 +255,10 @@ fn role_code(r: Role) -> String {
 
 fn parse_code(s: &str) -> Result<DivisionCode> {
     DivisionCode::parse(s).map_err(|_| StoreError::Corrupt(format!("bad division code {s}")))
+}
+
+pub fn parse_case_id(s: &str) -> Result<CaseId> {
+    parse_uuid(s).map(CaseId)
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid> {

@@ -263,9 +263,10 @@ pub fn list_query(f: &CaseFilter) -> (String, Vec<Bind>) {
         binds.push(b);
         clauses.push(clause.replace("$?", &format!("${}", binds.len())));
     };
+    // A grid's cases are located in its village and carry the grid in their own column.
     if let Some(d) = &f.within {
         push(
-            "division LIKE $?",
+            "(division LIKE $? OR grid LIKE $?)",
             Bind::Text(format!("{}%", d.prefix())),
             &mut binds,
         );

@@ -37,7 +37,11 @@ async fn disable_append_only(db: &Db) {
 async fn check(db: Db, tamper: Tamper) {
     ok(db.hejie(&["gen", "--cases", "40", "--quiet", "--seed", "5"]));
     let verified = ok(db.hejie(&["audit", "verify"]));
-    assert!(stdout(&verified).contains("OK: the case log is intact"), "{}", stdout(&verified));
+    assert!(
+        stdout(&verified).contains("OK: the case log is intact"),
+        "{}",
+        stdout(&verified)
+    );
 
     // A case with at least four events, and its number.
     let case_id = db
@@ -86,17 +90,29 @@ async fn check(db: Db, tamper: Tamper) {
     };
     let out = db.hejie(&["audit", "verify"]);
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "{tamper:?} on {}: {text}", db.backend());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{tamper:?} on {}: {text}",
+        db.backend()
+    );
     let first = text
         .lines()
         .find(|l| l.starts_with("TAMPERED: first bad event:"))
         .unwrap_or_else(|| panic!("no TAMPERED line: {text}"));
-    assert!(first.contains(&case_id), "{tamper:?}: first problem names another case: {first}");
+    assert!(
+        first.contains(&case_id),
+        "{tamper:?}: first problem names another case: {first}"
+    );
     if !matches!(tamper, Tamper::DeleteCase) {
         assert!(first.contains(&number), "{tamper:?}: {first}");
     }
     for e in expect {
-        assert!(text.contains(e), "{tamper:?} on {}: expected {e:?} in:\n{text}", db.backend());
+        assert!(
+            text.contains(e),
+            "{tamper:?} on {}: expected {e:?} in:\n{text}",
+            db.backend()
+        );
     }
 }
 

@@ -13,11 +13,19 @@ async fn backup_then_restore_brings_back_the_backed_up_state() {
 
     // Work continues after the backup; restoring must bring back exactly the backed-up cases.
     ok(db.hejie(&["gen", "--cases", "10", "--quiet"]));
-    assert_eq!(db.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM cases").await, "35");
+    assert_eq!(
+        db.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM cases")
+            .await,
+        "35"
+    );
     let out = ok(db.hejie(&["restore", backup_arg]));
     assert!(stdout(&out).contains("25 cases"), "{}", stdout(&out));
     assert!(stdout(&out).contains("audit intact"), "{}", stdout(&out));
-    assert_eq!(db.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM cases").await, "25");
+    assert_eq!(
+        db.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM cases")
+            .await,
+        "25"
+    );
     assert!(stdout(&ok(db.hejie(&["audit", "verify"]))).contains("intact"));
 }
 
@@ -29,7 +37,11 @@ async fn backup_refuses_to_overwrite_and_restore_refuses_garbage() {
     std::fs::write(&existing, b"keep me").expect("write");
     let out = db.hejie(&["backup", existing.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("refusing to overwrite"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing to overwrite"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(&existing).expect("read"), b"keep me");
 
     let out = db.hejie(&["restore", existing.to_str().expect("utf-8")]);
@@ -58,18 +70,27 @@ async fn gen_writes_no_plaintext_personal_data_and_keeps_the_key_outside() {
     assert!(out.status.success(), "{}", stderr(&out));
     let key = db.sqlite_path().with_file_name("hejie.db.pii-key");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&key).expect("key file").permissions().mode();
+    let mode = std::fs::metadata(&key)
+        .expect("key file")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     let key_hex = std::fs::read_to_string(&key).expect("key");
     let bytes = std::fs::read(db.sqlite_path()).expect("db file");
     let text = String::from_utf8_lossy(&bytes);
-    assert!(!text.contains(key_hex.trim()), "the key leaked into the database");
+    assert!(
+        !text.contains(key_hex.trim()),
+        "the key leaked into the database"
+    );
     // Every masked ID number in the database; none of the full numbers may appear anywhere.
     let masked = db
         .query_text("SELECT id_masked FROM case_parties WHERE id_masked IS NOT NULL LIMIT 1")
         .await;
     assert!(masked.contains("********"), "{masked}");
-    assert!(!regex_like_full_id(&text), "a full ID number is stored in plain text");
+    assert!(
+        !regex_like_full_id(&text),
+        "a full ID number is stored in plain text"
+    );
 }
 
 /// Whether `text` contains 17 digits followed by a digit or X that pass the GB 11643 check.

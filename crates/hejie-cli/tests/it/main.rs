@@ -11,13 +11,8 @@ use sqlx::Row;
 /// A fresh database for one test: a SQLite file in a temp dir, or a PostgreSQL schema.
 #[derive(Debug)]
 pub enum Db {
-    Sqlite {
-        dir: tempfile::TempDir,
-    },
-    Postgres {
-        admin: String,
-        schema: String,
-    },
+    Sqlite { dir: tempfile::TempDir },
+    Postgres { admin: String, schema: String },
 }
 
 pub fn pg_admin_url() -> String {
@@ -72,15 +67,14 @@ impl Db {
 
     /// Runs `hejie` with this database and a fixed personal-data key.
     pub fn hejie(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_hejie"))
+        Command::new(env!("CARGO_BIN_EXE_hejie"))
             .arg("--database")
             .arg(self.url())
             .args(args)
             .env("HEJIE_PII_KEY", "7f".repeat(32))
             .env_remove("HEJIE_DATABASE_URL")
             .output()
-            .expect("run hejie");
-        out
+            .expect("run hejie")
     }
 
     /// Runs raw SQL statements, as someone with direct database access would.

@@ -15,12 +15,13 @@ use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, Row, Transaction};
-use uuid::Uuid;
 
 use crate::audit::{AuditReport, CheckpointRow, Verifier};
 use crate::chain::{EventRow, StoredEvent};
 use crate::sql::{self, Bind, CaseRow};
-use crate::{CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError};
+use crate::{
+    CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError, now,
+};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
     1,
@@ -162,10 +163,6 @@ async fn create_in(tx: &mut Transaction<'_, Postgres>, new: NewCase) -> Result<C
         exec(tx, sql::INSERT_PARTY, party).await?;
     }
     Ok(plan.committed)
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
 #[async_trait]
@@ -364,12 +361,7 @@ impl Store for PgStore {
             .bind(number.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        id.map(|s| {
-            Uuid::parse_str(&s)
-                .map(CaseId)
-                .map_err(|_| StoreError::Corrupt(format!("bad case id {s}")))
-        })
-        .transpose()
+        id.as_deref().map(crate::rows::parse_case_id).transpose()
     }
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
