@@ -67,7 +67,7 @@ impl DomainError {
 }
 
 /// Names of case commands, used in errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CommandName {
     Register,
     Accept,
@@ -78,6 +78,8 @@ pub enum CommandName {
     RecordSession,
     Close,
     FollowUp,
+    ViewPersonalData,
+    Rate,
 }
 
 impl CommandName {
@@ -92,6 +94,8 @@ impl CommandName {
             CommandName::RecordSession => "记录调解",
             CommandName::Close => "结案",
             CommandName::FollowUp => "回访",
+            CommandName::ViewPersonalData => "查看个人信息",
+            CommandName::Rate => "评价",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! aggregate with its rules. This crate does no IO: no database, no network, no clock, no
 //! randomness. Time and identity arrive in commands; cryptography arrives through traits.
 
+pub mod authz;
 pub mod case;
 pub mod division;
 pub mod error;

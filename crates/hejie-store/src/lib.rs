@@ -9,6 +9,7 @@
 //! Architecture invariant: an event and the projection rows it changes are written in the same
 //! transaction, so no reader ever sees one without the other.
 
+pub mod accounts;
 pub mod audit;
 pub mod chain;
 pub mod postgres;
@@ -27,6 +28,7 @@ use hejie_domain::org::Organisation;
 use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
 
+pub use accounts::{AccountStore, LoginInfo, Session, Verification};
 pub use audit::{AuditReport, Problem};
 pub use chain::StoredEvent;
 
@@ -135,8 +137,12 @@ pub struct CaseSummary {
 /// Filters for the case list. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    /// Only cases located inside this division's subtree.
+    /// Only cases located inside this division's subtree (or its grids).
     pub within: Option<DivisionCode>,
+    /// With `within`: also cases this organisation holds, wherever they are located.
+    pub or_held_by: Option<String>,
+    /// Only open cases registered before this instant (overdue).
+    pub open_registered_before: Option<Timestamp>,
     pub status: Option<Status>,
     pub dispute_type: Option<String>,
     pub holder_org: Option<String>,
@@ -162,7 +168,7 @@ pub struct Checkpoint {
 
 /// The case store. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: AccountStore + Send + Sync + std::fmt::Debug + 'static {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -199,6 +205,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn find_by_number(&self, number: &CaseNumber) -> Result<Option<CaseId>>;
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>>;
+
+    /// How many cases match the filter, by status (the filter's cursor and limit are ignored).
+    async fn count_by_status(&self, filter: &CaseFilter) -> Result<Vec<(Status, u64)>>;
 
     /// Records a checkpoint over the heads of every case changed since the last one.
     /// Returns `None` when nothing changed.

@@ -264,3 +264,14 @@ pub fn parse_case_id(s: &str) -> Result<CaseId> {
 fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
 }
+
+/// Parses `(status code, count)` rows.
+pub fn status_counts(rows: Vec<(String, i64)>) -> Result<Vec<(hejie_domain::case::Status, u64)>> {
+    rows.into_iter()
+        .map(|(s, n)| {
+            let status = hejie_domain::case::Status::parse(&s)
+                .map_err(|_| StoreError::Corrupt(format!("bad status {s}")))?;
+            Ok((status, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
+}

@@ -254,44 +254,51 @@ impl CaseRow {
     }
 }
 
-/// Builds the case-list query for a filter: SQL text with `$n` placeholders and its binds.
-pub fn list_query(f: &CaseFilter) -> (String, Vec<Bind>) {
-    let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases");
+/// The `WHERE` clause (possibly empty) for a filter, with its binds, numbered from `$1`.
+pub fn where_clause(f: &CaseFilter) -> (String, Vec<Bind>) {
     let mut binds: Vec<Bind> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
-    let mut push = |clause: &str, b: Bind, binds: &mut Vec<Bind>| {
+    fn push(clauses: &mut Vec<String>, binds: &mut Vec<Bind>, clause: &str, b: Bind) {
         binds.push(b);
         clauses.push(clause.replace("$?", &format!("${}", binds.len())));
-    };
+    }
     // A grid's cases are located in its village and carry the grid in their own column.
     if let Some(d) = &f.within {
-        push(
-            "(division LIKE $? OR grid LIKE $?)",
-            Bind::Text(format!("{}%", d.prefix())),
-            &mut binds,
-        );
+        let area = Bind::Text(format!("{}%", d.prefix()));
+        match &f.or_held_by {
+            Some(org) => {
+                binds.push(area);
+                let a = binds.len();
+                binds.push(Bind::Text(org.clone()));
+                let b = binds.len();
+                clauses.push(format!(
+                    "(division LIKE ${a} OR grid LIKE ${a} OR holder_org = ${b})"
+                ));
+            }
+            None => push(&mut clauses, &mut binds, "(division LIKE $? OR grid LIKE $?)", area),
+        }
     }
     if let Some(s) = f.status {
-        push("status = $?", Bind::Text(s.code().to_owned()), &mut binds);
+        push(&mut clauses, &mut binds, "status = $?", Bind::Text(s.code().to_owned()));
     }
     if let Some(t) = &f.dispute_type {
-        push("dispute_type = $?", Bind::Text(t.clone()), &mut binds);
+        push(&mut clauses, &mut binds, "dispute_type = $?", Bind::Text(t.clone()));
     }
     if let Some(h) = &f.holder_org {
-        push("holder_org = $?", Bind::Text(h.clone()), &mut binds);
+        push(&mut clauses, &mut binds, "holder_org = $?", Bind::Text(h.clone()));
     }
     if let Some(t) = f.registered_from {
-        push("registered_at >= $?", Bind::Int(t.micros()), &mut binds);
+        push(&mut clauses, &mut binds, "registered_at >= $?", Bind::Int(t.micros()));
     }
     if let Some(t) = f.registered_to {
-        push("registered_at < $?", Bind::Int(t.micros()), &mut binds);
+        push(&mut clauses, &mut binds, "registered_at < $?", Bind::Int(t.micros()));
+    }
+    if let Some(t) = f.open_registered_before {
+        push(&mut clauses, &mut binds, "status IN ('registered', 'accepted', 'assigned', 'in_progress', 'mediating') \
+             AND registered_at < $?", Bind::Int(t.micros()));
     }
     if let Some(h) = &f.party_hash {
-        push(
-            "id IN (SELECT case_id FROM case_parties WHERE id_hash = $? OR phone_hash = $?)",
-            Bind::Text(h.clone()),
-            &mut binds,
-        );
+        push(&mut clauses, &mut binds, "id IN (SELECT case_id FROM case_parties WHERE id_hash = $? OR phone_hash = $?)", Bind::Text(h.clone()));
     }
     if let Some((t, id)) = f.before {
         binds.push(Bind::Int(t.micros()));
@@ -302,13 +309,31 @@ pub fn list_query(f: &CaseFilter) -> (String, Vec<Bind>) {
             "(registered_at < ${a} OR (registered_at = ${a} AND id < ${b}))"
         ));
     }
-    if !clauses.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&clauses.join(" AND "));
-    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, binds)
+}
+
+/// Builds the case-list query for a filter: SQL text with `$n` placeholders and its binds.
+pub fn list_query(f: &CaseFilter) -> (String, Vec<Bind>) {
+    let (mut sql, binds) = where_clause(f);
+    sql.insert_str(0, &format!("SELECT {CASE_COLUMNS} FROM cases"));
     let limit = if f.limit == 0 { 50 } else { f.limit.min(1000) };
-    sql.push_str(&format!(
-        " ORDER BY registered_at DESC, id DESC LIMIT {limit}"
-    ));
+    sql.push_str(&format!(" ORDER BY registered_at DESC, id DESC LIMIT {limit}"));
+    (sql, binds)
+}
+
+/// Counts by status for a filter, ignoring its cursor and limit.
+pub fn count_query(f: &CaseFilter) -> (String, Vec<Bind>) {
+    let f = CaseFilter {
+        before: None,
+        ..f.clone()
+    };
+    let (mut sql, binds) = where_clause(&f);
+    sql.insert_str(0, "SELECT status, COUNT(*) FROM cases");
+    sql.push_str(" GROUP BY status");
     (sql, binds)
 }

@@ -6,6 +6,7 @@ use super::{
     Status, Track,
 };
 use crate::error::{CommandName, DomainError, ValidationError};
+use crate::personal::PiiKind;
 
 const SHORT: usize = 200;
 const LONG: usize = 5000;
@@ -80,6 +81,9 @@ fn decide(
             Err(refuse())
         }
     };
+    if !allowed_in(name, status) {
+        return Err(refuse());
+    }
     Ok(match command {
         Command::Register(_) => return Err(DomainError::AlreadyRegistered),
         Command::Accept {
@@ -88,7 +92,6 @@ fn decide(
             track,
             note,
         } => {
-            require(&[Status::Registered])?;
             if severity == Severity::Major && track == Track::Clinic {
                 return Err(DomainError::MajorCaseNeedsUrgentTrack);
             }
@@ -100,7 +103,6 @@ fn decide(
             }
         }
         Command::Decline { reason, guidance } => {
-            require(&[Status::Registered])?;
             EventBody::Declined {
                 reason: text("reason", &reason, LONG)?,
                 guidance: text("guidance", &guidance, LONG)?,
@@ -111,7 +113,6 @@ fn decide(
             person,
             note,
         } => {
-            require(&[Status::Accepted, Status::Assigned, Status::InProgress])?;
             if status != Status::Accepted
                 && case.holder.as_ref().map(|h| h.organisation.id) == Some(organisation.id)
             {
@@ -124,7 +125,6 @@ fn decide(
             }
         }
         Command::Acknowledge { person } => {
-            require(&[Status::Assigned])?;
             let holder = case.holder.as_ref().ok_or_else(refuse)?;
             if meta.actor.organisation != Some(holder.organisation.id) {
                 return Err(DomainError::NotHolder);
@@ -138,7 +138,6 @@ fn decide(
             mediator,
             parties_consented,
         } => {
-            require(&[Status::InProgress])?;
             if !parties_consented {
                 return Err(DomainError::ConsentRequired);
             }
@@ -151,7 +150,6 @@ fn decide(
             attendees,
             minutes,
         } => {
-            require(&[Status::Mediating])?;
             if held_at < case.registered_at || held_at > meta.at {
                 return Err(ValidationError::new(
                     "held_at",
@@ -248,7 +246,6 @@ fn decide(
             agreement_performed,
             note,
         } => {
-            require(&[Status::Closed, Status::FollowedUp])?;
             let has_agreement = matches!(case.outcome, Some(Outcome::Succeeded { .. }));
             if agreement_performed.is_some() && !has_agreement {
                 return Err(ValidationError::new(
@@ -264,5 +261,57 @@ fn decide(
                 note: optional_text("note", note.as_deref(), LONG)?,
             }
         }
+        Command::ViewPersonalData {
+            party,
+            field,
+            reason,
+        } => {
+            let held = case.parties.get(party as usize).is_some_and(|p| match field {
+                PiiKind::IdNumber => p.id_number.is_some(),
+                PiiKind::Phone => p.phone.is_some(),
+            });
+            if !held {
+                return Err(ValidationError::new("party", "该当事人没有这项个人信息".to_owned()).into());
+            }
+            let reason = text("reason", &reason, SHORT)?;
+            if reason.chars().count() < 4 {
+                return Err(ValidationError::new(
+                    "reason",
+                    "请具体说明查看理由（至少4个字）".to_owned(),
+                )
+                .into());
+            }
+            EventBody::PersonalDataViewed {
+                party,
+                field,
+                reason,
+            }
+        }
+        Command::Rate {
+            satisfaction,
+            comment,
+        } => {
+            EventBody::RatedByParty {
+                satisfaction,
+                comment: optional_text("comment", comment.as_deref(), LONG)?,
+            }
+        }
     })
+}
+
+/// Whether a command can apply to a case in `status` at all. Closing has further conditions that
+/// depend on the outcome (mediation outcomes need mediation); see [`handle`].
+pub fn allowed_in(command: CommandName, status: Status) -> bool {
+    use CommandName as N;
+    match command {
+        N::Register => false,
+        N::Accept | N::Decline => status == Status::Registered,
+        N::Assign => matches!(status, Status::Accepted | Status::Assigned | Status::InProgress),
+        N::Acknowledge => status == Status::Assigned,
+        N::StartMediation => status == Status::InProgress,
+        N::RecordSession => status == Status::Mediating,
+        N::Close => status.is_open(),
+        N::FollowUp | N::Rate => matches!(status, Status::Closed | Status::FollowedUp),
+        N::ViewPersonalData => true,
+    }
 }

@@ -8,7 +8,7 @@ mod decide;
 mod state;
 mod types;
 
-pub use decide::handle;
+pub use decide::{allowed_in, handle};
 pub use state::{Case, CaseState};
 pub use types::*;
 
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::division::DivisionCode;
 use crate::money::Money;
+use crate::personal::PiiKind;
 use crate::timestamp::Timestamp;
 use crate::user::Actor;
 
@@ -95,6 +96,17 @@ pub enum Command {
         agreement_performed: Option<bool>,
         note: Option<String>,
     },
+    /// 查看完整个人信息 (unmasking), with the reason the viewer gives.
+    ViewPersonalData {
+        party: u32,
+        field: PiiKind,
+        reason: String,
+    },
+    /// A party rates the handling of their closed case (当事人评价).
+    Rate {
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
 }
 
 impl Command {
@@ -110,6 +122,8 @@ impl Command {
             Command::RecordSession { .. } => N::RecordSession,
             Command::Close { .. } => N::Close,
             Command::FollowUp { .. } => N::FollowUp,
+            Command::ViewPersonalData { .. } => N::ViewPersonalData,
+            Command::Rate { .. } => N::Rate,
         }
     }
 }
@@ -174,6 +188,15 @@ pub enum EventBody {
         agreement_performed: Option<bool>,
         note: Option<String>,
     },
+    PersonalDataViewed {
+        party: u32,
+        field: PiiKind,
+        reason: String,
+    },
+    RatedByParty {
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
 }
 
 impl EventBody {
@@ -189,6 +212,8 @@ impl EventBody {
             EventBody::SessionRecorded { .. } => "session_recorded",
             EventBody::Closed { .. } => "closed",
             EventBody::FollowedUp { .. } => "followed_up",
+            EventBody::PersonalDataViewed { .. } => "personal_data_viewed",
+            EventBody::RatedByParty { .. } => "rated_by_party",
         }
     }
 
@@ -204,6 +229,8 @@ impl EventBody {
             EventBody::SessionRecorded { .. } => "调解记录",
             EventBody::Closed { .. } => "结案",
             EventBody::FollowedUp { .. } => "回访",
+            EventBody::PersonalDataViewed { .. } => "查看个人信息",
+            EventBody::RatedByParty { .. } => "当事人评价",
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Case {
     pub outcome: Option<Outcome>,
     pub follow_ups: u32,
     pub satisfaction: Option<Satisfaction>,
+    /// The party's own rating, given through self-service.
+    pub party_rating: Option<Satisfaction>,
     pub registered_at: Timestamp,
     pub updated_at: Timestamp,
     pub closed_at: Option<Timestamp>,
@@ -99,6 +101,7 @@ impl CaseState {
                 outcome: None,
                 follow_ups: 0,
                 satisfaction: None,
+                party_rating: None,
                 registered_at: at,
                 updated_at: at,
                 closed_at: None,
@@ -159,6 +162,9 @@ impl CaseState {
                 c.outcome = Some(outcome.clone());
                 c.closed_at = Some(at);
             }
+            // Viewing personal data changes nothing but the record of who looked.
+            EventBody::PersonalDataViewed { .. } => {}
+            EventBody::RatedByParty { satisfaction, .. } => c.party_rating = Some(*satisfaction),
             EventBody::FollowedUp { satisfaction, .. } => {
                 c.status = Status::FollowedUp;
                 c.follow_ups += 1;

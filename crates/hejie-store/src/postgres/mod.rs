@@ -4,11 +4,13 @@
 //! on one case is settled by locking its projection row (`SELECT … FOR UPDATE`) before the
 //! version check, so of two writers at the same version exactly one proceeds.
 
+mod accounts;
+
 use std::str::FromStr;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use hejie_domain::case::{Case, CaseId, CaseNumber, Event};
+use hejie_domain::case::{Case, CaseId, CaseNumber, Event, Status};
 use hejie_domain::division::Division;
 use hejie_domain::org::Organisation;
 use hejie_domain::timestamp::Timestamp;
@@ -23,11 +25,18 @@ use crate::{
     CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError, now,
 };
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../migrations/postgres/0002_accounts.sql"),
+    ),
+];
 
 /// The PostgreSQL store. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -370,6 +379,17 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| case_row(r)?.to_summary()).collect()
+    }
+
+    async fn count_by_status(&self, filter: &CaseFilter) -> Result<Vec<(Status, u64)>> {
+        let (query, binds) = sql::count_query(filter);
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(query)), &binds)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+            .collect::<Result<Vec<_>>>()?;
+        crate::rows::status_counts(rows)
     }
 
     async fn checkpoint(&self, at: Timestamp) -> Result<Option<Checkpoint>> {

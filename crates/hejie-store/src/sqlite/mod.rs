@@ -7,13 +7,14 @@
 //! small pool of separate connections and run on tokio's blocking threads; WAL lets them proceed
 //! while the writer commits.
 
+mod accounts;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use hejie_domain::case::{Case, CaseId, CaseNumber, Event};
+use hejie_domain::case::{Case, CaseId, CaseNumber, Event, Status};
 use hejie_domain::division::Division;
 use hejie_domain::org::Organisation;
 use hejie_domain::timestamp::Timestamp;
@@ -29,11 +30,18 @@ use crate::{
 
 use writer::Writer;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../migrations/sqlite/0002_accounts.sql"),
+    ),
+];
 
 /// The SQLite store. Cheap to clone.
 #[derive(Clone)]
@@ -474,6 +482,22 @@ impl Store for SqliteStore {
             })
             .await?;
         rows.iter().map(CaseRow::to_summary).collect()
+    }
+
+    async fn count_by_status(&self, filter: &CaseFilter) -> Result<Vec<(Status, u64)>> {
+        let (query, binds) = sql::count_query(filter);
+        let rows: Vec<(String, i64)> = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&for_sqlite(&query))?;
+                let rows = stmt
+                    .query_map(params_from_iter(binds.iter().map(to_sql)), |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        crate::rows::status_counts(rows)
     }
 
     async fn checkpoint(&self, at: Timestamp) -> Result<Option<Checkpoint>> {

@@ -1,0 +1,163 @@
+//! Who may do what, where: the single authorization policy of hejie.
+//!
+//! A staff user acts only on cases inside their jurisdiction (the case's location, or a case their
+//! own organisation holds) and only with the permissions of their role. Work that belongs to the
+//! holder (acknowledging, mediating, closing) is reserved to the holder's staff, except for
+//! coordinators (judicial general advisors) and administrators. Residents never use staff
+//! actions; they reach their own cases through self-service, where being a party is the check.
+
+use crate::case::{Case, Command, allowed_in};
+use crate::error::CommandName;
+use crate::user::{Role, User};
+
+/// Something a user can ask to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See a case, its list entry and its masked timeline.
+    ViewCase,
+    /// Run a case command.
+    Command(CommandName),
+    /// Manage divisions, organisations and users.
+    Administer,
+}
+
+/// Why an action is refused. `OutOfJurisdiction` must look like "not found" to the user, so the
+/// existence of other divisions' cases is not revealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("您的角色无权进行此操作")]
+    Role,
+    #[error("案件不存在或不在您的辖区内")]
+    OutOfJurisdiction,
+    #[error("此操作只能由当前承办单位办理")]
+    NotHolder,
+}
+
+impl Denied {
+    pub fn code(self) -> &'static str {
+        match self {
+            Denied::Role => "forbidden_role",
+            Denied::OutOfJurisdiction => "not_found",
+            Denied::NotHolder => "not_holder",
+        }
+    }
+}
+
+/// Whether a role carries the permission for an action, regardless of any particular case.
+pub fn role_may(role: Role, action: Action) -> bool {
+    use CommandName as N;
+    use Role as R;
+    let staff = !matches!(role, R::Resident | R::System);
+    match action {
+        Action::ViewCase => staff,
+        Action::Administer => role == R::Admin,
+        Action::Command(name) => match name {
+            N::Register => matches!(
+                role,
+                R::WindowClerk
+                    | R::GridWorker
+                    | R::Mediator
+                    | R::LegalAdvisor
+                    | R::JudicialGeneralAdvisor
+                    | R::DepartmentHandler
+                    | R::Admin
+            ),
+            N::Accept | N::Decline => {
+                matches!(role, R::WindowClerk | R::JudicialGeneralAdvisor | R::Admin)
+            }
+            N::Assign => matches!(
+                role,
+                R::WindowClerk | R::JudicialGeneralAdvisor | R::Supervisor | R::Admin
+            ),
+            N::Acknowledge | N::StartMediation | N::RecordSession => matches!(
+                role,
+                R::Mediator | R::DepartmentHandler | R::JudicialGeneralAdvisor | R::Admin
+            ),
+            N::Close => matches!(
+                role,
+                R::Mediator
+                    | R::DepartmentHandler
+                    | R::JudicialGeneralAdvisor
+                    | R::WindowClerk
+                    | R::Admin
+            ),
+            N::FollowUp => matches!(
+                role,
+                R::WindowClerk
+                    | R::Mediator
+                    | R::Supervisor
+                    | R::JudicialGeneralAdvisor
+                    | R::Admin
+            ),
+            N::ViewPersonalData => matches!(
+                role,
+                R::WindowClerk | R::Mediator | R::JudicialGeneralAdvisor | R::Admin
+            ),
+            N::Rate => role == R::Resident,
+        },
+    }
+}
+
+/// Commands that only the holder organisation's staff may run on a case.
+fn holder_only(name: CommandName) -> bool {
+    matches!(
+        name,
+        CommandName::Acknowledge
+            | CommandName::StartMediation
+            | CommandName::RecordSession
+            | CommandName::Close
+    )
+}
+
+/// Whether the case lies inside the user's jurisdiction: located there, or held by their unit.
+pub fn in_scope(user: &User, case: &Case) -> bool {
+    user.covers(&case.location.division)
+        || case.location.grid.as_ref().is_some_and(|g| user.covers(g))
+        || (user.organisation.is_some()
+            && case.holder.as_ref().map(|h| h.organisation.id) == user.organisation)
+}
+
+/// The one check every staff request goes through.
+pub fn authorize(user: &User, action: Action, case: Option<&Case>) -> Result<(), Denied> {
+    if let Some(case) = case
+        && !in_scope(user, case)
+    {
+        return Err(Denied::OutOfJurisdiction);
+    }
+    if !role_may(user.role, action) {
+        return Err(Denied::Role);
+    }
+    if let (Action::Command(name), Some(case)) = (action, case)
+        && holder_only(name)
+        && !matches!(user.role, Role::Admin | Role::JudicialGeneralAdvisor)
+        && (user.organisation.is_none()
+            || case.holder.as_ref().map(|h| h.organisation.id) != user.organisation)
+    {
+        return Err(Denied::NotHolder);
+    }
+    Ok(())
+}
+
+/// The action a command needs.
+pub fn action_of(command: &Command) -> Action {
+    Action::Command(command.name())
+}
+
+/// The commands this user may run on this case in its current state: what a page should offer.
+pub fn available_commands(user: &User, case: &Case) -> Vec<CommandName> {
+    use CommandName as N;
+    [
+        N::Accept,
+        N::Decline,
+        N::Assign,
+        N::Acknowledge,
+        N::StartMediation,
+        N::RecordSession,
+        N::Close,
+        N::FollowUp,
+    ]
+    .into_iter()
+    .filter(|n| allowed_in(*n, case.status))
+    .filter(|n| authorize(user, Action::Command(*n), Some(case)).is_ok())
+    .collect()
+}

@@ -1,0 +1,83 @@
+//! The JSON API under `/api/v1`, one module per resource, and its OpenAPI document.
+
+pub mod auth;
+pub mod cases;
+pub mod reference;
+
+use axum::Router;
+use axum::extract::FromRequest;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A JSON request body whose rejections are [`AppError`]s (JSON `{code, message}`), not text.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Body<T>(pub T);
+
+/// Query parameters whose rejections are [`AppError`]s.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Params<T>(pub T);
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        AppError::validation("body", format!("请求内容无效：{}", r.body_text()))
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::validation("query", format!("查询参数无效：{}", r.body_text()))
+    }
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "hejie 和解 API", description = "一站式矛盾纠纷多元化解平台接口"),
+    paths(
+        auth::login, auth::logout, auth::me, auth::create_token,
+        reference::divisions, reference::organisations,
+        cases::register, cases::list, cases::get, cases::events,
+        cases::commands::accept, cases::commands::decline, cases::commands::assign,
+        cases::commands::acknowledge, cases::commands::start_mediation,
+        cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
+        cases::commands::personal_data,
+    ),
+    tags((name = "auth", description = "登录与令牌"), (name = "reference", description = "区划与单位"),
+         (name = "cases", description = "案件"))
+)]
+pub struct ApiDoc;
+
+/// Every API route. The OpenAPI document is checked against this list in the tests.
+pub fn router() -> Router<AppState> {
+    use cases::commands as c;
+    Router::new()
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/tokens", post(auth::create_token))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/divisions", get(reference::divisions))
+        .route("/api/v1/organisations", get(reference::organisations))
+        .route("/api/v1/cases", post(cases::register).get(cases::list))
+        .route("/api/v1/cases/{id}", get(cases::get))
+        .route("/api/v1/cases/{id}/events", get(cases::events))
+        .route("/api/v1/cases/{id}/accept", post(c::accept))
+        .route("/api/v1/cases/{id}/decline", post(c::decline))
+        .route("/api/v1/cases/{id}/assign", post(c::assign))
+        .route("/api/v1/cases/{id}/acknowledge", post(c::acknowledge))
+        .route("/api/v1/cases/{id}/start-mediation", post(c::start_mediation))
+        .route("/api/v1/cases/{id}/sessions", post(c::record_session))
+        .route("/api/v1/cases/{id}/close", post(c::close))
+        .route("/api/v1/cases/{id}/follow-up", post(c::follow_up))
+        .route("/api/v1/cases/{id}/personal-data", post(c::personal_data))
+        .route("/api/openapi.json", get(openapi))
+}
+
+/// `GET /api/openapi.json`: the OpenAPI document, generated from the code.
+pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,337 @@
+//! Case operations as the server performs them for a signed-in user. Every route, API or page,
+//! goes through these functions, and these go through [`hejie_domain::authz::authorize`]: the
+//! one place where jurisdiction and role permissions are enforced.
+
+use hejie_domain::authz::{Action, Denied, authorize};
+use hejie_domain::case::{
+    CaseId, CaseNumber, CaseState, Channel, Command, DisputeType, GeoPoint, Location, Meta, OrgRef,
+    Party, PartyKind, PartyRole, Register,
+};
+use hejie_domain::division::DivisionCode;
+use hejie_domain::error::CommandName;
+use hejie_domain::money::Money;
+use hejie_domain::personal::{IdNumber, PhoneNumber, PiiKind};
+use hejie_domain::user::{Actor, Role, User};
+use hejie_store::{CaseFilter, CaseSummary, Committed, now, service};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Where an action by `user` happens: their organisation's division, or their jurisdiction.
+pub fn meta_for(state: &AppState, user: &User) -> Meta {
+    let division = user
+        .organisation
+        .and_then(|o| state.reference().orgs.get(&o).map(|o| o.division.clone()))
+        .unwrap_or_else(|| user.jurisdiction.clone());
+    Meta {
+        actor: Actor::of(user),
+        at: now(),
+        division,
+    }
+}
+
+/// Loads a case the user may see; anything else is "not found".
+pub async fn load_visible(state: &AppState, user: &User, id: CaseId) -> Result<CaseState, AppError> {
+    let st = state.store.load(id).await?;
+    let case = st.case().ok_or(AppError::NotFound)?;
+    authorize(user, Action::ViewCase, Some(case))?;
+    Ok(st)
+}
+
+/// Runs a command on a case for a user, optionally only if the case is still at
+/// `expected_version` (so a form submitted against a stale page is refused, not applied).
+pub async fn run(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    expected_version: Option<u64>,
+    command: Command,
+) -> Result<Committed, AppError> {
+    let st = load_visible(state, user, id).await?;
+    authorize(user, Action::Command(command.name()), st.case())?;
+    if let Some(v) = expected_version
+        && v != st.version()
+    {
+        return Err(AppError::Conflict(format!(
+            "案件已被他人更新（您看到的是第 {v} 版，当前为第 {} 版），请刷新后重试",
+            st.version()
+        )));
+    }
+    Ok(service::execute_on(state.store.as_ref(), &st, meta_for(state, user), command).await?)
+}
+
+/// One party as typed at a window or in a form; validated and sealed by [`parse_party`].
+#[derive(Debug, Clone, Default)]
+pub struct PartyInput {
+    pub kind: String,
+    pub role: String,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub address: String,
+}
+
+/// A registration as typed; validated by [`register`].
+#[derive(Debug, Clone, Default)]
+pub struct RegisterInput {
+    pub channel: String,
+    pub dispute_type: String,
+    pub parties: Vec<PartyInput>,
+    pub division: String,
+    pub grid: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address: String,
+    pub description: String,
+    pub amount: String,
+    pub head_count: Option<u32>,
+}
+
+fn blank(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+fn prefixed(prefix: &str, e: hejie_domain::ValidationError) -> AppError {
+    AppError::validation(&format!("{prefix}.{}", e.field), e.message)
+}
+
+pub fn parse_party(state: &AppState, i: usize, p: &PartyInput) -> Result<Party, AppError> {
+    let at = format!("parties[{i}]");
+    let kind = match blank(&p.kind) {
+        None => PartyKind::Person,
+        Some(k) => PartyKind::parse(k).map_err(|e| prefixed(&at, e))?,
+    };
+    let role = match blank(&p.role) {
+        None if i == 0 => PartyRole::Applicant,
+        None => PartyRole::Respondent,
+        Some(r) => PartyRole::parse(r).map_err(|e| prefixed(&at, e))?,
+    };
+    let id_number = blank(&p.id_number)
+        .map(|s| IdNumber::parse(s).map(|id| id.seal(state.sealer.as_ref())))
+        .transpose()
+        .map_err(|e| prefixed(&at, e))?;
+    let phone = blank(&p.phone)
+        .map(|s| PhoneNumber::parse(s).map(|ph| ph.seal(state.sealer.as_ref())))
+        .transpose()
+        .map_err(|e| prefixed(&at, e))?;
+    if blank(&p.name).is_none() {
+        return Err(AppError::validation(&format!("{at}.name"), "请填写当事人姓名或名称"));
+    }
+    Ok(Party {
+        kind,
+        role,
+        name: p.name.trim().to_owned(),
+        id_number,
+        phone,
+        address: blank(&p.address).map(str::to_owned),
+    })
+}
+
+/// Validates a registration into the pieces of a [`Register`] (everything but id and number).
+pub fn parse_registration(
+    state: &AppState,
+    input: &RegisterInput,
+) -> Result<(Channel, Option<DisputeType>, Vec<Party>, Location, Option<Money>), AppError> {
+    let channel = Channel::parse(&input.channel)
+        .map_err(|_| AppError::validation("channel", "请选择受理渠道"))?;
+    let dispute_type = blank(&input.dispute_type)
+        .map(DisputeType::parse)
+        .transpose()
+        .map_err(|_| AppError::validation("dispute_type", "请选择纠纷类型"))?;
+    let division = DivisionCode::parse(&input.division)
+        .map_err(|e| AppError::validation("division", e.message))?;
+    let reference = state.reference();
+    if reference.division(&division).is_none() {
+        return Err(AppError::validation("division", "所选区划不存在"));
+    }
+    let grid = blank(&input.grid)
+        .map(DivisionCode::parse)
+        .transpose()
+        .map_err(|e| AppError::validation("grid", e.message))?;
+    let point = match (input.latitude, input.longitude) {
+        (Some(lat), Some(lon)) => Some(GeoPoint::parse(lat, lon)?),
+        _ => None,
+    };
+    let amount = blank(&input.amount).map(Money::parse).transpose()?;
+    let parties = input
+        .parties
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i == 0 || blank(&p.name).is_some())
+        .map(|(i, p)| parse_party(state, i, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let location = Location {
+        division,
+        grid,
+        point,
+        address: blank(&input.address).map(str::to_owned),
+    };
+    Ok((channel, dispute_type, parties, location, amount))
+}
+
+/// Registers a case for a staff user (window intake, grid report, API).
+pub async fn register(
+    state: &AppState,
+    user: &User,
+    input: &RegisterInput,
+) -> Result<Committed, AppError> {
+    let (channel, dispute_type, parties, location, amount) = parse_registration(state, input)?;
+    if !hejie_domain::authz::role_may(user.role, Action::Command(CommandName::Register)) {
+        return Err(Denied::Role.into());
+    }
+    if !user.covers(&location.division) {
+        return Err(AppError::Forbidden {
+            code: "out_of_jurisdiction",
+            message: "所选区划不在您的辖区内".to_owned(),
+        });
+    }
+    let received_by = user
+        .organisation
+        .and_then(|o| state.reference().orgs.get(&o).cloned())
+        .map(|o| OrgRef {
+            id: o.id,
+            name: o.name,
+            division: o.division,
+        });
+    let description = input.description.clone();
+    let head_count = input.head_count;
+    let id = CaseId(Uuid::now_v7());
+    let committed = service::register(
+        state.store.as_ref(),
+        id,
+        meta_for(state, user),
+        move |number| Register {
+            id,
+            number,
+            channel,
+            dispute_type,
+            parties,
+            location,
+            description,
+            amount,
+            head_count,
+            received_by,
+        },
+    )
+    .await?;
+    Ok(committed)
+}
+
+/// Lists the cases a user may see, narrowed by `filter`.
+pub async fn list(
+    state: &AppState,
+    user: &User,
+    mut filter: CaseFilter,
+) -> Result<Vec<CaseSummary>, AppError> {
+    scope(user, &mut filter)?;
+    Ok(state.store.list_cases(&filter).await?)
+}
+
+/// Counts by status of the cases a user may see.
+pub async fn counts(
+    state: &AppState,
+    user: &User,
+    mut filter: CaseFilter,
+) -> Result<Vec<(hejie_domain::case::Status, u64)>, AppError> {
+    scope(user, &mut filter)?;
+    Ok(state.store.count_by_status(&filter).await?)
+}
+
+/// Narrows a filter to the user's jurisdiction (plus cases their organisation holds).
+fn scope(user: &User, filter: &mut CaseFilter) -> Result<(), AppError> {
+    if !hejie_domain::authz::role_may(user.role, Action::ViewCase) {
+        return Err(Denied::Role.into());
+    }
+    match &filter.within {
+        Some(d) if !user.covers(d) => {
+            return Err(AppError::Forbidden {
+                code: "out_of_jurisdiction",
+                message: "所选区划不在您的辖区内".to_owned(),
+            });
+        }
+        Some(_) => {}
+        None => {
+            filter.within = Some(user.jurisdiction.clone());
+            filter.or_held_by = user.organisation.map(|o| o.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Opens a sealed personal datum for a user with the permission, recording why they looked.
+pub async fn unmask(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    party: u32,
+    field: PiiKind,
+    reason: String,
+) -> Result<String, AppError> {
+    let st = load_visible(state, user, id).await?;
+    let sealed = st
+        .case()
+        .and_then(|c| c.parties.get(party as usize))
+        .and_then(|p| match field {
+            PiiKind::IdNumber => p.id_number.clone(),
+            PiiKind::Phone => p.phone.clone(),
+        })
+        .ok_or_else(|| AppError::validation("party", "该当事人没有这项个人信息"))?;
+    run(
+        state,
+        user,
+        id,
+        None,
+        Command::ViewPersonalData {
+            party,
+            field,
+            reason,
+        },
+    )
+    .await?;
+    state
+        .sealer
+        .open(&sealed)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
+}
+
+/// Finds a case by number for self-service, where the phone must match one of its parties.
+pub async fn find_for_party(
+    state: &AppState,
+    number: &str,
+    phone: &PhoneNumber,
+) -> Result<CaseState, AppError> {
+    let number = CaseNumber::parse(number).map_err(|e| AppError::validation("number", e.message))?;
+    let id = state
+        .store
+        .find_by_number(&number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let st = state.store.load(id).await?;
+    let hash = state.sealer.keyed_hash(PiiKind::Phone, phone.as_str());
+    let is_party = st.case().is_some_and(|c| {
+        c.parties
+            .iter()
+            .any(|p| p.phone.as_ref().is_some_and(|s| s.keyed_hash == hash))
+    });
+    if !is_party {
+        return Err(AppError::NotFound);
+    }
+    Ok(st)
+}
+
+/// The actor for a resident acting through self-service, identified by their phone.
+pub fn resident_actor(state: &AppState, name: &str, phone: &PhoneNumber) -> Actor {
+    let hash = state.sealer.keyed_hash(PiiKind::Phone, phone.as_str());
+    let mut bytes = [0u8; 16];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hash.get(i * 2..i * 2 + 2).unwrap_or("00"), 16).unwrap_or(0);
+    }
+    Actor {
+        id: hejie_domain::user::UserId(uuid::Builder::from_random_bytes(bytes).into_uuid()),
+        name: name.to_owned(),
+        role: Role::Resident,
+        organisation: None,
+    }
+}

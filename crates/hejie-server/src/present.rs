@@ -1,0 +1,338 @@
+//! How cases and events are shown: the wire types of the API (also used by pages), built from
+//! domain types. Personal data is always masked here; unmasking is its own audited route.
+
+use hejie_domain::authz::available_commands;
+use hejie_domain::case::{Case, EventBody, Outcome};
+use hejie_domain::timestamp::Timestamp;
+use hejie_domain::user::User;
+use hejie_store::{CaseSummary, StoredEvent};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+use crate::state::Reference;
+
+pub fn rfc3339(t: Timestamp) -> String {
+    t.to_datetime()
+        .to_offset(hejie_domain::timestamp::CST)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A code with the term people read.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Labelled {
+    pub code: String,
+    pub label: String,
+}
+
+impl Labelled {
+    pub fn new(code: &str, label: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            label: label.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartyView {
+    pub index: u32,
+    pub kind: Labelled,
+    pub role: Labelled,
+    pub name: String,
+    /// Masked, e.g. `110101********1234`.
+    pub id_number: Option<String>,
+    /// Masked, e.g. `138****5678`.
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HolderView {
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub person_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: String,
+    pub number: String,
+    pub status: Labelled,
+    pub channel: Labelled,
+    pub dispute_type: Option<Labelled>,
+    pub severity: Option<Labelled>,
+    pub track: Option<Labelled>,
+    pub parties: Vec<PartyView>,
+    pub division: String,
+    pub division_name: String,
+    pub grid: Option<String>,
+    pub address: Option<String>,
+    pub description: String,
+    /// Yuan, e.g. `3500.50元`.
+    pub amount: Option<String>,
+    pub head_count: Option<u32>,
+    pub holder: Option<HolderView>,
+    pub mediator: Option<String>,
+    pub sessions: u32,
+    pub outcome: Option<Labelled>,
+    pub follow_ups: u32,
+    pub satisfaction: Option<Labelled>,
+    pub registered_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    /// The stream version: send it back as `expected_version` to act only on what you saw.
+    pub version: u64,
+    /// Commands this user may run on this case now (codes of the command routes).
+    pub actions: Vec<String>,
+}
+
+pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
+    use hejie_domain::CommandName as N;
+    match n {
+        N::Register => "register",
+        N::Accept => "accept",
+        N::Decline => "decline",
+        N::Assign => "assign",
+        N::Acknowledge => "acknowledge",
+        N::StartMediation => "start-mediation",
+        N::RecordSession => "sessions",
+        N::Close => "close",
+        N::FollowUp => "follow-up",
+        N::ViewPersonalData => "personal-data",
+        N::Rate => "rating",
+    }
+}
+
+pub fn case_view(c: &Case, version: u64, user: Option<&User>, r: &Reference) -> CaseView {
+    CaseView {
+        id: c.id.to_string(),
+        number: c.number.to_string(),
+        status: Labelled::new(c.status.code(), c.status.label()),
+        channel: Labelled::new(c.channel.code(), c.channel.label()),
+        dispute_type: c.dispute_type.map(|t| Labelled::new(t.code(), t.label())),
+        severity: c.severity.map(|t| Labelled::new(t.code(), t.label())),
+        track: c.track.map(|t| Labelled::new(t.code(), t.label())),
+        parties: c
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PartyView {
+                index: i as u32,
+                kind: Labelled::new(p.kind.code(), p.kind.label()),
+                role: Labelled::new(p.role.code(), p.role.label()),
+                name: p.name.clone(),
+                id_number: p.id_number.as_ref().map(|s| s.masked.clone()),
+                phone: p.phone.as_ref().map(|s| s.masked.clone()),
+                address: p.address.clone(),
+            })
+            .collect(),
+        division: c.location.division.to_string(),
+        division_name: r.full_name(&c.location.division),
+        grid: c.location.grid.as_ref().map(|g| {
+            r.division(g)
+                .map_or_else(|| g.to_string(), |d| d.name.clone())
+        }),
+        address: c.location.address.clone(),
+        description: c.description.clone(),
+        amount: c.amount.map(|m| m.to_string()),
+        head_count: c.head_count,
+        holder: c.holder.as_ref().map(|h| HolderView {
+            organisation_id: h.organisation.id.to_string(),
+            organisation_name: h.organisation.name.clone(),
+            person_name: h.person.as_ref().map(|p| p.name.clone()),
+        }),
+        mediator: c.mediator.as_ref().map(|p| p.name.clone()),
+        sessions: c.sessions,
+        outcome: c.outcome.as_ref().map(|o| Labelled::new(o.code(), o.label())),
+        follow_ups: c.follow_ups,
+        satisfaction: c.satisfaction.map(|s| Labelled::new(s.code(), s.label())),
+        registered_at: rfc3339(c.registered_at),
+        updated_at: rfc3339(c.updated_at),
+        closed_at: c.closed_at.map(rfc3339),
+        version,
+        actions: user
+            .map(|u| {
+                available_commands(u, c)
+                    .into_iter()
+                    .map(|n| command_code(n).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseListItem {
+    pub id: String,
+    pub number: String,
+    pub status: Labelled,
+    pub dispute_type: Option<Labelled>,
+    pub division: String,
+    pub division_name: String,
+    pub holder_name: Option<String>,
+    pub party_names: String,
+    pub description: String,
+    pub registered_at: String,
+    pub overdue: bool,
+}
+
+pub fn list_item(s: &CaseSummary, r: &Reference, overdue_before: Timestamp) -> CaseListItem {
+    let short: String = s.description.chars().take(60).collect();
+    CaseListItem {
+        id: s.id.to_string(),
+        number: s.number.to_string(),
+        status: Labelled::new(s.status.code(), s.status.label()),
+        dispute_type: s.dispute_type.as_deref().and_then(|t| {
+            hejie_domain::case::DisputeType::parse(t)
+                .ok()
+                .map(|t| Labelled::new(t.code(), t.label()))
+        }),
+        division: s.division.to_string(),
+        division_name: r.full_name(&s.division),
+        holder_name: s.holder_org_name.clone(),
+        party_names: s.party_names.clone(),
+        description: if s.description.chars().count() > 60 {
+            format!("{short}…")
+        } else {
+            short
+        },
+        registered_at: rfc3339(s.registered_at),
+        overdue: s.status.is_open() && s.registered_at < overdue_before,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    pub version: u64,
+    pub kind: String,
+    pub label: String,
+    pub actor: String,
+    pub actor_role: String,
+    pub at: String,
+    pub division: String,
+    pub division_name: String,
+    /// What happened, in a sentence.
+    pub summary: String,
+    pub hash: String,
+    pub prev_hash: String,
+}
+
+pub fn event_view(e: &StoredEvent, r: &Reference) -> EventView {
+    let m = &e.event.meta;
+    EventView {
+        version: e.version,
+        kind: e.event.body.kind().to_owned(),
+        label: e.event.body.label().to_owned(),
+        actor: m.actor.name.clone(),
+        actor_role: m.actor.role.label().to_owned(),
+        at: rfc3339(m.at),
+        division: m.division.to_string(),
+        division_name: r.full_name(&m.division),
+        summary: describe(&e.event.body),
+        hash: e.hash.clone(),
+        prev_hash: e.prev_hash.clone(),
+    }
+}
+
+/// One sentence in Chinese for the timeline.
+pub fn describe(body: &EventBody) -> String {
+    match body {
+        EventBody::Registered {
+            channel,
+            dispute_type,
+            parties,
+            ..
+        } => format!(
+            "经{}登记{}，当事人：{}",
+            channel.label(),
+            dispute_type.map(|t| format!("（{}纠纷）", t.label())).unwrap_or_default(),
+            parties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        EventBody::Accepted {
+            dispute_type,
+            severity,
+            track,
+            note,
+        } => format!(
+            "受理：{}纠纷，{}，{}{}",
+            dispute_type.label(),
+            severity.label(),
+            track.label(),
+            note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
+        ),
+        EventBody::Declined { reason, guidance } => {
+            format!("不予受理：{reason}。引导：{guidance}")
+        }
+        EventBody::Assigned {
+            organisation,
+            person,
+            note,
+        } => format!(
+            "派单至{}{}{}",
+            organisation.name,
+            person.as_ref().map(|p| format!("（{}）", p.name)).unwrap_or_default(),
+            note.as_ref().map(|n| format!("：{n}")).unwrap_or_default()
+        ),
+        EventBody::Acknowledged { organisation, .. } => format!("{}签收", organisation.name),
+        EventBody::MediationStarted { mediator } => {
+            format!("经双方当事人同意，由{}开始调解", mediator.name)
+        }
+        EventBody::SessionRecorded {
+            mode, place, minutes, ..
+        } => format!("{}（{}）：{}", mode.label(), place, minutes),
+        EventBody::Closed { outcome } => match outcome {
+            Outcome::Succeeded {
+                agreement, amount, ..
+            } => format!(
+                "调解成功结案{}：{}",
+                amount.map(|a| format!("，涉及金额{a}")).unwrap_or_default(),
+                agreement
+            ),
+            Outcome::Failed { reason, .. } => {
+                format!("调解不成，终止调解：{reason}（已告知当事人其他救济途径）")
+            }
+            Outcome::Withdrawn { reason } => format!("撤回结案：{reason}"),
+            Outcome::Referred { target, reason } => {
+                format!("移送{}：{reason}", target.label())
+            }
+        },
+        EventBody::FollowedUp {
+            method,
+            satisfaction,
+            agreement_performed,
+            note,
+        } => format!(
+            "{}：{}{}{}",
+            method.label(),
+            satisfaction.label(),
+            match agreement_performed {
+                Some(true) => "，协议已履行",
+                Some(false) => "，协议未履行",
+                None => "",
+            },
+            note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
+        ),
+        EventBody::PersonalDataViewed { party, field, reason } => format!(
+            "查看了第{}位当事人的{}，理由：{reason}",
+            party + 1,
+            match field {
+                hejie_domain::personal::PiiKind::IdNumber => "身份证号码",
+                hejie_domain::personal::PiiKind::Phone => "手机号码",
+            }
+        ),
+        EventBody::RatedByParty {
+            satisfaction,
+            comment,
+        } => format!(
+            "当事人评价：{}{}",
+            satisfaction.label(),
+            comment.as_ref().map(|c| format!("。{c}")).unwrap_or_default()
+        ),
+    }
+}

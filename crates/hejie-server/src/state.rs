@@ -1,0 +1,141 @@
+//! Shared application state.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use hejie_domain::division::{Division, DivisionCode, DivisionTree};
+use hejie_domain::org::{Organisation, OrganisationId};
+use hejie_domain::personal::PiiSealer;
+use hejie_store::Store;
+
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::sms::SmsSender;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Add `Secure` to cookies (behind TLS).
+    pub secure_cookies: bool,
+    /// A session unused for this long is over.
+    pub idle_timeout_secs: i64,
+    /// Failed sign-ins before the account is locked, and for how long.
+    pub max_failed_logins: i64,
+    pub lockout_secs: i64,
+    /// Open cases older than this many days count as overdue until time limits are configured.
+    pub overdue_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            idle_timeout_secs: 30 * 60,
+            max_failed_logins: 5,
+            lockout_secs: 15 * 60,
+            overdue_days: 30,
+        }
+    }
+}
+
+/// Divisions and organisations, cached because every page needs them and they rarely change.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub tree: DivisionTree,
+    pub orgs: HashMap<OrganisationId, Organisation>,
+}
+
+impl Reference {
+    pub fn division(&self, code: &DivisionCode) -> Option<&Division> {
+        self.tree.get(code)
+    }
+
+    pub fn full_name(&self, code: &DivisionCode) -> String {
+        let name = self.tree.full_name(code);
+        if name.is_empty() {
+            code.to_string()
+        } else {
+            name
+        }
+    }
+}
+
+/// Everything a request may need. Not `Debug`-printed in full: it holds the key.
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub sealer: Arc<dyn PiiSealer>,
+    pub sms: Arc<dyn SmsSender>,
+    pub config: Config,
+    pub reference: RwLock<Arc<Reference>>,
+    pub metrics: Metrics,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Cheap to clone; handed to every handler.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AppState({:?})", self.0.store)
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        sealer: Arc<dyn PiiSealer>,
+        sms: Arc<dyn SmsSender>,
+        config: Config,
+    ) -> Result<Self, AppError> {
+        let state = AppState(Arc::new(Inner {
+            store,
+            sealer,
+            sms,
+            config,
+            reference: RwLock::new(Arc::new(Reference::default())),
+            metrics: Metrics::default(),
+        }));
+        state.reload_reference().await?;
+        Ok(state)
+    }
+
+    /// Re-reads divisions and organisations from the store.
+    pub async fn reload_reference(&self) -> Result<(), AppError> {
+        let divisions = self.store.divisions().await?;
+        let tree = DivisionTree::build(divisions).map_err(AppError::internal)?;
+        let orgs = self
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        if let Ok(mut r) = self.reference.write() {
+            *r = Arc::new(Reference { tree, orgs });
+        }
+        Ok(())
+    }
+
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+}
