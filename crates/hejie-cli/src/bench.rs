@@ -178,7 +178,7 @@ async fn registrations(
     n: u64,
 ) -> Result<f64> {
     let mut rng = StdRng::seed_from_u64(7);
-    let county = Arc::new(synth::county::build(&mut rng)?);
+    let county = Arc::new(synth::county::build(&mut rng, usize::MAX)?);
     synth::county::save(store.as_ref(), &county).await?;
     let per_writer = n / s.writers as u64;
     let from = now().plus_seconds(-86_400 * 30);
@@ -223,7 +223,7 @@ async fn registrations(
 async fn gen_rate(store: &dyn Store, sealer: &KeyedSealer, n: u64, backend: &str) -> Result<()> {
     let from = now().plus_seconds(-86_400 * 365 * 3);
     let started = Instant::now();
-    let s = synth::run(store, sealer, n, 1, from, now(), false).await?;
+    let s = synth::run(store, sealer, n, usize::MAX, 1, from, now(), false).await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "{:<10} {} cases, {} events in {:.2}s: {:.0} cases/s, {:.0} events/s",

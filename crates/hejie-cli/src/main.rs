@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod demo;
 mod synth;
 
 use std::path::PathBuf;
@@ -59,10 +60,25 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Create a demo database for the demo county (和安县) with a few years of cases.
+    /// Serve the web UI and the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Mark cookies `Secure` (when served behind TLS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Create (or reuse) the demo county (青溪市和安县) with cases in every state, and serve it.
     Demo {
-        #[arg(long, default_value_t = 3000)]
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Cases to generate when the database is new.
+        #[arg(long, default_value_t = 600)]
         cases: u64,
+        /// Only create the database; do not serve.
+        #[arg(long)]
+        no_serve: bool,
     },
     /// Measure registration and generation throughput on SQLite and PostgreSQL.
     Bench(bench::Args),
@@ -80,7 +96,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HEJIE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hejie_server=info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -186,8 +202,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .context("--from-year")?,
             );
             let started = std::time::Instant::now();
-            let summary =
-                synth::run(store.as_ref(), &sealer, cases, seed, from, now(), !quiet).await?;
+            let summary = synth::run(
+                store.as_ref(),
+                &sealer,
+                cases,
+                usize::MAX,
+                seed,
+                from,
+                now(),
+                !quiet,
+            )
+            .await?;
             let secs = started.elapsed().as_secs_f64();
             let cp = store.checkpoint(now()).await?;
             println!(
@@ -204,27 +229,52 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("{} generated cases were rejected", summary.rejected);
             }
         }
-        Command::Demo { cases } => {
-            let Some(path) = config::sqlite_path(&cli.database) else {
-                bail!("the demo runs on SQLite");
-            };
+        Command::Serve {
+            addr,
+            secure_cookies,
+        } => {
+            let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
             let store = open(&cli.database).await?;
-            if store.list_cases(&Default::default()).await?.is_empty() {
-                let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
-                let from = Timestamp::from_datetime(datetime!(2023-01-01 00:00 +8));
-                let s = synth::run(store.as_ref(), &sealer, cases, 2026, from, now(), true).await?;
-                store.checkpoint(now()).await?;
-                println!(
-                    "演示县“青溪市和安县”已生成：{} 件案件，{} 条事件记录",
-                    s.cases, s.events
-                );
+            serve(store, sealer, addr, secure_cookies).await?;
+        }
+        Command::Demo {
+            addr,
+            cases,
+            no_serve,
+        } => {
+            let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
+            let store = open(&cli.database).await?;
+            demo::seed(store.as_ref(), &sealer, cases).await?;
+            if !no_serve {
+                println!("演示系统已启动：http://{addr}/ （按 Ctrl+C 停止）");
+                serve(store, sealer, addr, false).await?;
             }
-            println!("演示数据库：{}", path.display());
-            println!("（网页服务将在“服务与网页”议题中提供：hejie serve）");
         }
         Command::Bench(args) => bench::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(
+    store: std::sync::Arc<dyn Store>,
+    sealer: hejie_crypto::KeyedSealer,
+    addr: std::net::SocketAddr,
+    secure_cookies: bool,
+) -> Result<()> {
+    let config = hejie_server::Config {
+        secure_cookies,
+        ..hejie_server::Config::default()
+    };
+    let state = hejie_server::AppState::new(
+        store,
+        std::sync::Arc::new(sealer),
+        std::sync::Arc::new(hejie_server::sms::ConsoleSms),
+        config,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("loading reference data")?;
+    hejie_server::serve(state, addr).await
 }
 
 async fn audit_verify(store: &dyn Store) -> Result<ExitCode> {

@@ -83,11 +83,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
             ),
             N::FollowUp => matches!(
                 role,
-                R::WindowClerk
-                    | R::Mediator
-                    | R::Supervisor
-                    | R::JudicialGeneralAdvisor
-                    | R::Admin
+                R::WindowClerk | R::Mediator | R::Supervisor | R::JudicialGeneralAdvisor | R::Admin
             ),
             N::ViewPersonalData => matches!(
                 role,

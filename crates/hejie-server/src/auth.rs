@@ -6,8 +6,8 @@
 //! API clients use `Authorization: Bearer <token>`; tokens are also stored hashed. Repeated
 //! failures lock the account for a while.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -39,7 +39,8 @@ pub fn token_hash(token: &str) -> String {
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -47,8 +48,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the username is unknown, so timing does not reveal which
@@ -90,12 +94,18 @@ pub async fn check_credentials(
     let failed = info.failed_attempts + 1;
     if failed >= state.config.max_failed_logins {
         let until = at.plus_seconds(state.config.lockout_secs);
-        state.store.set_login_state(info.user.id, 0, Some(until)).await?;
+        state
+            .store
+            .set_login_state(info.user.id, 0, Some(until))
+            .await?;
         return Err(AppError::Locked(format!(
             "登录失败次数过多，账户已锁定，请于 {until} 后再试"
         )));
     }
-    state.store.set_login_state(info.user.id, failed, None).await?;
+    state
+        .store
+        .set_login_state(info.user.id, failed, None)
+        .await?;
     Err(wrong())
 }
 
@@ -166,7 +176,10 @@ fn is_unsafe(m: &Method) -> bool {
 /// Resolves the request's user from a bearer token or the session cookie, enforcing the idle
 /// timeout. Does not check CSRF; see [`ApiUser`] and the page form extractor.
 pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let token = auth
             .strip_prefix("Bearer ")
             .ok_or(AppError::Unauthorized)?
@@ -176,7 +189,11 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<CurrentUse
             .api_token_user(&token_hash(token))
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let user = state.store.user(user_id).await?.ok_or(AppError::Unauthorized)?;
+        let user = state
+            .store
+            .user(user_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         return Ok(CurrentUser {
             user,
             session: None,
@@ -184,7 +201,11 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<CurrentUse
     }
     let token = cookie_token(headers).ok_or(AppError::Unauthorized)?;
     let hash = token_hash(&token);
-    let session = state.store.session(&hash).await?.ok_or(AppError::Unauthorized)?;
+    let session = state
+        .store
+        .session(&hash)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let at = now();
     if at.micros() - session.last_seen_at.micros() > state.config.idle_timeout_secs * 1_000_000 {
         state.store.delete_session(&hash).await?;

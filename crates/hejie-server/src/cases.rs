@@ -32,7 +32,11 @@ pub fn meta_for(state: &AppState, user: &User) -> Meta {
 }
 
 /// Loads a case the user may see; anything else is "not found".
-pub async fn load_visible(state: &AppState, user: &User, id: CaseId) -> Result<CaseState, AppError> {
+pub async fn load_visible(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+) -> Result<CaseState, AppError> {
     let st = state.store.load(id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
     authorize(user, Action::ViewCase, Some(case))?;
@@ -117,7 +121,10 @@ pub fn parse_party(state: &AppState, i: usize, p: &PartyInput) -> Result<Party, 
         .transpose()
         .map_err(|e| prefixed(&at, e))?;
     if blank(&p.name).is_none() {
-        return Err(AppError::validation(&format!("{at}.name"), "请填写当事人姓名或名称"));
+        return Err(AppError::validation(
+            &format!("{at}.name"),
+            "请填写当事人姓名或名称",
+        ));
     }
     Ok(Party {
         kind,
@@ -133,7 +140,16 @@ pub fn parse_party(state: &AppState, i: usize, p: &PartyInput) -> Result<Party, 
 pub fn parse_registration(
     state: &AppState,
     input: &RegisterInput,
-) -> Result<(Channel, Option<DisputeType>, Vec<Party>, Location, Option<Money>), AppError> {
+) -> Result<
+    (
+        Channel,
+        Option<DisputeType>,
+        Vec<Party>,
+        Location,
+        Option<Money>,
+    ),
+    AppError,
+> {
     let channel = Channel::parse(&input.channel)
         .map_err(|_| AppError::validation("channel", "请选择受理渠道"))?;
     let dispute_type = blank(&input.dispute_type)
@@ -302,7 +318,8 @@ pub async fn find_for_party(
     number: &str,
     phone: &PhoneNumber,
 ) -> Result<CaseState, AppError> {
-    let number = CaseNumber::parse(number).map_err(|e| AppError::validation("number", e.message))?;
+    let number =
+        CaseNumber::parse(number).map_err(|e| AppError::validation("number", e.message))?;
     let id = state
         .store
         .find_by_number(&number)

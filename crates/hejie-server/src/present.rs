@@ -145,7 +145,10 @@ pub fn case_view(c: &Case, version: u64, user: Option<&User>, r: &Reference) -> 
         }),
         mediator: c.mediator.as_ref().map(|p| p.name.clone()),
         sessions: c.sessions,
-        outcome: c.outcome.as_ref().map(|o| Labelled::new(o.code(), o.label())),
+        outcome: c
+            .outcome
+            .as_ref()
+            .map(|o| Labelled::new(o.code(), o.label())),
         follow_ups: c.follow_ups,
         satisfaction: c.satisfaction.map(|s| Labelled::new(s.code(), s.label())),
         registered_at: rfc3339(c.registered_at),
@@ -247,7 +250,9 @@ pub fn describe(body: &EventBody) -> String {
         } => format!(
             "经{}登记{}，当事人：{}",
             channel.label(),
-            dispute_type.map(|t| format!("（{}纠纷）", t.label())).unwrap_or_default(),
+            dispute_type
+                .map(|t| format!("（{}纠纷）", t.label()))
+                .unwrap_or_default(),
             parties
                 .iter()
                 .map(|p| p.name.as_str())
@@ -276,7 +281,10 @@ pub fn describe(body: &EventBody) -> String {
         } => format!(
             "派单至{}{}{}",
             organisation.name,
-            person.as_ref().map(|p| format!("（{}）", p.name)).unwrap_or_default(),
+            person
+                .as_ref()
+                .map(|p| format!("（{}）", p.name))
+                .unwrap_or_default(),
             note.as_ref().map(|n| format!("：{n}")).unwrap_or_default()
         ),
         EventBody::Acknowledged { organisation, .. } => format!("{}签收", organisation.name),
@@ -284,7 +292,10 @@ pub fn describe(body: &EventBody) -> String {
             format!("经双方当事人同意，由{}开始调解", mediator.name)
         }
         EventBody::SessionRecorded {
-            mode, place, minutes, ..
+            mode,
+            place,
+            minutes,
+            ..
         } => format!("{}（{}）：{}", mode.label(), place, minutes),
         EventBody::Closed { outcome } => match outcome {
             Outcome::Succeeded {
@@ -318,7 +329,11 @@ pub fn describe(body: &EventBody) -> String {
             },
             note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
         ),
-        EventBody::PersonalDataViewed { party, field, reason } => format!(
+        EventBody::PersonalDataViewed {
+            party,
+            field,
+            reason,
+        } => format!(
             "查看了第{}位当事人的{}，理由：{reason}",
             party + 1,
             match field {
@@ -332,7 +347,10 @@ pub fn describe(body: &EventBody) -> String {
         } => format!(
             "当事人评价：{}{}",
             satisfaction.label(),
-            comment.as_ref().map(|c| format!("。{c}")).unwrap_or_default()
+            comment
+                .as_ref()
+                .map(|c| format!("。{c}"))
+                .unwrap_or_default()
         ),
     }
 }

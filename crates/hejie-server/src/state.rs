@@ -133,9 +133,6 @@ impl AppState {
     }
 
     pub fn reference(&self) -> Arc<Reference> {
-        self.reference
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+        self.reference.read().map(|r| r.clone()).unwrap_or_default()
     }
 }

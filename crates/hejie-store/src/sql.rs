@@ -275,30 +275,70 @@ pub fn where_clause(f: &CaseFilter) -> (String, Vec<Bind>) {
                     "(division LIKE ${a} OR grid LIKE ${a} OR holder_org = ${b})"
                 ));
             }
-            None => push(&mut clauses, &mut binds, "(division LIKE $? OR grid LIKE $?)", area),
+            None => push(
+                &mut clauses,
+                &mut binds,
+                "(division LIKE $? OR grid LIKE $?)",
+                area,
+            ),
         }
     }
     if let Some(s) = f.status {
-        push(&mut clauses, &mut binds, "status = $?", Bind::Text(s.code().to_owned()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "status = $?",
+            Bind::Text(s.code().to_owned()),
+        );
     }
     if let Some(t) = &f.dispute_type {
-        push(&mut clauses, &mut binds, "dispute_type = $?", Bind::Text(t.clone()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "dispute_type = $?",
+            Bind::Text(t.clone()),
+        );
     }
     if let Some(h) = &f.holder_org {
-        push(&mut clauses, &mut binds, "holder_org = $?", Bind::Text(h.clone()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "holder_org = $?",
+            Bind::Text(h.clone()),
+        );
     }
     if let Some(t) = f.registered_from {
-        push(&mut clauses, &mut binds, "registered_at >= $?", Bind::Int(t.micros()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "registered_at >= $?",
+            Bind::Int(t.micros()),
+        );
     }
     if let Some(t) = f.registered_to {
-        push(&mut clauses, &mut binds, "registered_at < $?", Bind::Int(t.micros()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "registered_at < $?",
+            Bind::Int(t.micros()),
+        );
     }
     if let Some(t) = f.open_registered_before {
-        push(&mut clauses, &mut binds, "status IN ('registered', 'accepted', 'assigned', 'in_progress', 'mediating') \
-             AND registered_at < $?", Bind::Int(t.micros()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "status IN ('registered', 'accepted', 'assigned', 'in_progress', 'mediating') \
+             AND registered_at < $?",
+            Bind::Int(t.micros()),
+        );
     }
     if let Some(h) = &f.party_hash {
-        push(&mut clauses, &mut binds, "id IN (SELECT case_id FROM case_parties WHERE id_hash = $? OR phone_hash = $?)", Bind::Text(h.clone()));
+        push(
+            &mut clauses,
+            &mut binds,
+            "id IN (SELECT case_id FROM case_parties WHERE id_hash = $? OR phone_hash = $?)",
+            Bind::Text(h.clone()),
+        );
     }
     if let Some((t, id)) = f.before {
         binds.push(Bind::Int(t.micros()));
@@ -322,7 +362,9 @@ pub fn list_query(f: &CaseFilter) -> (String, Vec<Bind>) {
     let (mut sql, binds) = where_clause(f);
     sql.insert_str(0, &format!("SELECT {CASE_COLUMNS} FROM cases"));
     let limit = if f.limit == 0 { 50 } else { f.limit.min(1000) };
-    sql.push_str(&format!(" ORDER BY registered_at DESC, id DESC LIMIT {limit}"));
+    sql.push_str(&format!(
+        " ORDER BY registered_at DESC, id DESC LIMIT {limit}"
+    ));
     (sql, binds)
 }
 

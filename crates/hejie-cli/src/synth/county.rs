@@ -132,7 +132,9 @@ impl Builder<'_> {
         role: Role,
     ) -> Result<Unit> {
         let org = self.org(key, name, division, kind)?;
-        let staff = self.user(key, role, division, Some(&org))?;
+        // The county window's clerk is the one demo users are told to sign in as.
+        let username = if key == "county-centre" { "clerk" } else { key };
+        let staff = self.user(username, role, division, Some(&org))?;
         Ok(Unit { org, staff })
     }
 }
@@ -141,11 +143,13 @@ fn code(s: &str) -> Result<DivisionCode> {
     DivisionCode::parse(s).with_context(|| format!("demo division code {s}"))
 }
 
-/// Builds the demo county. Staff names come from `rng`, everything else is fixed.
-pub fn build(rng: &mut StdRng) -> Result<County> {
+/// Builds the demo county with its first `townships` townships (all of them when larger). Staff
+/// names come from `rng`, everything else is fixed.
+pub fn build(rng: &mut StdRng, townships: usize) -> Result<County> {
     let city = code(CITY)?;
     let county = code(COUNTY)?;
-    let population: u64 = TOWNSHIPS.iter().map(|t| t.population).sum();
+    let specs = &TOWNSHIPS[..townships.clamp(1, TOWNSHIPS.len())];
+    let population: u64 = specs.iter().map(|t| t.population).sum();
     let mut divisions = vec![
         Division::new(city.clone(), "青溪市", None, population * 5)?,
         Division::new(county.clone(), "和安县", Some(city.clone()), population)?,
@@ -246,10 +250,11 @@ pub fn build(rng: &mut StdRng) -> Result<County> {
     }
     b.user("admin", Role::Admin, &county, None)?;
     b.user("supervisor", Role::Supervisor, &county, Some(&centre.org))?;
+    b.user("resident", Role::Resident, &county, None)?;
 
     let mut townships = Vec::new();
     let mut villages = Vec::new();
-    for (ti, t) in TOWNSHIPS.iter().enumerate() {
+    for (ti, t) in specs.iter().enumerate() {
         let tcode = code(&format!("339021{:03}000", 100 + ti))?;
         divisions.push(Division::new(
             tcode.clone(),

@@ -28,13 +28,14 @@ pub async fn run(
     store: &dyn Store,
     sealer: &dyn PiiSealer,
     n: u64,
+    townships: usize,
     seed: u64,
     from: Timestamp,
     now: Timestamp,
     progress: bool,
 ) -> Result<Summary> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let county = county::build(&mut rng).context("building the demo county")?;
+    let county = county::build(&mut rng, townships).context("building the demo county")?;
     county::save(store, &county).await?;
     let bar = if progress {
         let bar = ProgressBar::new(n);

@@ -102,12 +102,10 @@ fn decide(
                 note: optional_text("note", note.as_deref(), LONG)?,
             }
         }
-        Command::Decline { reason, guidance } => {
-            EventBody::Declined {
-                reason: text("reason", &reason, LONG)?,
-                guidance: text("guidance", &guidance, LONG)?,
-            }
-        }
+        Command::Decline { reason, guidance } => EventBody::Declined {
+            reason: text("reason", &reason, LONG)?,
+            guidance: text("guidance", &guidance, LONG)?,
+        },
         Command::Assign {
             organisation,
             person,
@@ -266,12 +264,17 @@ fn decide(
             field,
             reason,
         } => {
-            let held = case.parties.get(party as usize).is_some_and(|p| match field {
-                PiiKind::IdNumber => p.id_number.is_some(),
-                PiiKind::Phone => p.phone.is_some(),
-            });
+            let held = case
+                .parties
+                .get(party as usize)
+                .is_some_and(|p| match field {
+                    PiiKind::IdNumber => p.id_number.is_some(),
+                    PiiKind::Phone => p.phone.is_some(),
+                });
             if !held {
-                return Err(ValidationError::new("party", "该当事人没有这项个人信息".to_owned()).into());
+                return Err(
+                    ValidationError::new("party", "该当事人没有这项个人信息".to_owned()).into(),
+                );
             }
             let reason = text("reason", &reason, SHORT)?;
             if reason.chars().count() < 4 {
@@ -290,12 +293,10 @@ fn decide(
         Command::Rate {
             satisfaction,
             comment,
-        } => {
-            EventBody::RatedByParty {
-                satisfaction,
-                comment: optional_text("comment", comment.as_deref(), LONG)?,
-            }
-        }
+        } => EventBody::RatedByParty {
+            satisfaction,
+            comment: optional_text("comment", comment.as_deref(), LONG)?,
+        },
     })
 }
 
@@ -306,7 +307,10 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
     match command {
         N::Register => false,
         N::Accept | N::Decline => status == Status::Registered,
-        N::Assign => matches!(status, Status::Accepted | Status::Assigned | Status::InProgress),
+        N::Assign => matches!(
+            status,
+            Status::Accepted | Status::Assigned | Status::InProgress
+        ),
         N::Acknowledge => status == Status::Assigned,
         N::StartMediation => status == Status::InProgress,
         N::RecordSession => status == Status::Mediating,

@@ -78,13 +78,19 @@ pub async fn login(
 /// Sign out: ends the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, ApiUser(me): ApiUser) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+) -> Result<Response, AppError> {
     if let Some(s) = &me.session {
         state.store.delete_session(&s.token_hash).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::session_cookie(&state, "", Some(0)))],
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(&state, "", Some(0)),
+        )],
     )
         .into_response())
 }
@@ -123,7 +129,12 @@ pub async fn create_token(
     let token = auth::random_token();
     state
         .store
-        .create_api_token(&auth::token_hash(&token), me.user.id, name, hejie_store::now())
+        .create_api_token(
+            &auth::token_hash(&token),
+            me.user.id,
+            name,
+            hejie_store::now(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }

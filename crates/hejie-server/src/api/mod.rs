@@ -69,7 +69,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/decline", post(c::decline))
         .route("/api/v1/cases/{id}/assign", post(c::assign))
         .route("/api/v1/cases/{id}/acknowledge", post(c::acknowledge))
-        .route("/api/v1/cases/{id}/start-mediation", post(c::start_mediation))
+        .route(
+            "/api/v1/cases/{id}/start-mediation",
+            post(c::start_mediation),
+        )
         .route("/api/v1/cases/{id}/sessions", post(c::record_session))
         .route("/api/v1/cases/{id}/close", post(c::close))
         .route("/api/v1/cases/{id}/follow-up", post(c::follow_up))

@@ -50,7 +50,10 @@ pub async fn divisions(State(state): State<AppState>, _me: ApiUser) -> Json<Vec<
 /// All organisations with their kind.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "reference",
     responses((status = 200, body = [OrganisationView]), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn organisations(State(state): State<AppState>, _me: ApiUser) -> Json<Vec<OrganisationView>> {
+pub async fn organisations(
+    State(state): State<AppState>,
+    _me: ApiUser,
+) -> Json<Vec<OrganisationView>> {
     let r = state.reference();
     let mut out: Vec<OrganisationView> = r
         .orgs

@@ -16,10 +16,19 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
@@ -39,9 +48,7 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
                 h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
                 h.get(header::HOST).and_then(|v| v.to_str().ok()),
             ) {
-                (Some(origin), Some(host)) => {
-                    origin.split("://").nth(1).is_none_or(|o| o != host)
-                }
+                (Some(origin), Some(host)) => origin.split("://").nth(1).is_none_or(|o| o != host),
                 _ => false,
             },
         };

@@ -119,8 +119,11 @@ impl AccountStore for PgStore {
     }
 
     async fn touch_session(&self, token_hash: &str, at: Timestamp) -> Result<()> {
-        self.run(q::TOUCH_SESSION, vec![Bind::Int(at.micros()), text(token_hash)])
-            .await
+        self.run(
+            q::TOUCH_SESSION,
+            vec![Bind::Int(at.micros()), text(token_hash)],
+        )
+        .await
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -158,7 +161,11 @@ impl AccountStore for PgStore {
     async fn put_verification(&self, key_hash: &str, v: &Verification) -> Result<()> {
         self.run(
             q::PUT_VERIFICATION,
-            vec![text(key_hash), text(&v.code_hash), Bind::Int(v.expires_at.micros())],
+            vec![
+                text(key_hash),
+                text(&v.code_hash),
+                Bind::Int(v.expires_at.micros()),
+            ],
         )
         .await
     }

@@ -21,7 +21,14 @@ fn opt_int(t: Option<Timestamp>) -> Bind {
 type UserRow = (String, String, String, String, String, Option<String>);
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
 fn to_user(u: UserRow) -> Result<User> {
@@ -91,7 +98,11 @@ impl AccountStore for SqliteStore {
     ) -> Result<()> {
         self.write_sql(
             q::SET_LOGIN_STATE,
-            vec![Bind::Int(failed), opt_int(locked_until), text(&user.to_string())],
+            vec![
+                Bind::Int(failed),
+                opt_int(locked_until),
+                text(&user.to_string()),
+            ],
         )
         .await
     }
@@ -135,12 +146,16 @@ impl AccountStore for SqliteStore {
     }
 
     async fn touch_session(&self, token_hash: &str, at: Timestamp) -> Result<()> {
-        self.write_sql(q::TOUCH_SESSION, vec![Bind::Int(at.micros()), text(token_hash)])
-            .await
+        self.write_sql(
+            q::TOUCH_SESSION,
+            vec![Bind::Int(at.micros()), text(token_hash)],
+        )
+        .await
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.write_sql(q::DELETE_SESSION, vec![text(token_hash)]).await
+        self.write_sql(q::DELETE_SESSION, vec![text(token_hash)])
+            .await
     }
 
     async fn create_api_token(
@@ -179,7 +194,11 @@ impl AccountStore for SqliteStore {
     async fn put_verification(&self, key_hash: &str, v: &Verification) -> Result<()> {
         self.write_sql(
             q::PUT_VERIFICATION,
-            vec![text(key_hash), text(&v.code_hash), Bind::Int(v.expires_at.micros())],
+            vec![
+                text(key_hash),
+                text(&v.code_hash),
+                Bind::Int(v.expires_at.micros()),
+            ],
         )
         .await
     }
@@ -202,10 +221,12 @@ impl AccountStore for SqliteStore {
     }
 
     async fn bump_verification(&self, key_hash: &str) -> Result<()> {
-        self.write_sql(q::BUMP_VERIFICATION, vec![text(key_hash)]).await
+        self.write_sql(q::BUMP_VERIFICATION, vec![text(key_hash)])
+            .await
     }
 
     async fn delete_verification(&self, key_hash: &str) -> Result<()> {
-        self.write_sql(q::DELETE_VERIFICATION, vec![text(key_hash)]).await
+        self.write_sql(q::DELETE_VERIFICATION, vec![text(key_hash)])
+            .await
     }
 }

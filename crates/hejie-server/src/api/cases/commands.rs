@@ -54,7 +54,12 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-fn pick<T>(field: &str, s: &str, parse: impl Fn(&str) -> Result<T, hejie_domain::ValidationError>, what: &str) -> Result<T, AppError> {
+fn pick<T>(
+    field: &str,
+    s: &str,
+    parse: impl Fn(&str) -> Result<T, hejie_domain::ValidationError>,
+    what: &str,
+) -> Result<T, AppError> {
     parse(s).map_err(|_| AppError::validation(field, format!("请选择{what}")))
 }
 
@@ -197,7 +202,12 @@ pub trait ToCommand: Versioned {
 impl ToCommand for AcceptRequest {
     fn to_command(&self, _: &AppState, _: &User) -> Result<Command, AppError> {
         Ok(Command::Accept {
-            dispute_type: pick("dispute_type", &self.dispute_type, DisputeType::parse, "纠纷类型")?,
+            dispute_type: pick(
+                "dispute_type",
+                &self.dispute_type,
+                DisputeType::parse,
+                "纠纷类型",
+            )?,
             severity: pick("severity", &self.severity, Severity::parse, "严重程度")?,
             track: pick("track", &self.track, Track::parse, "分流方式")?,
             note: opt(&self.note),
@@ -264,7 +274,9 @@ fn parse_local(field: &str, s: &str) -> Result<Timestamp, AppError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let dt = time::PrimitiveDateTime::parse(s, &fmt)
         .map_err(|_| AppError::validation(field, "时间格式应为 YYYY-MM-DDTHH:MM"))?;
-    Ok(Timestamp::from_datetime(dt.assume_offset(hejie_domain::timestamp::CST)))
+    Ok(Timestamp::from_datetime(
+        dt.assume_offset(hejie_domain::timestamp::CST),
+    ))
 }
 
 impl ToCommand for SessionRequest {
@@ -316,7 +328,12 @@ impl ToCommand for CloseRequest {
                 reason: self.reason.clone(),
             },
             "referred" => Outcome::Referred {
-                target: pick("referral_target", &self.referral_target, ReferralTarget::parse, "移送去向")?,
+                target: pick(
+                    "referral_target",
+                    &self.referral_target,
+                    ReferralTarget::parse,
+                    "移送去向",
+                )?,
                 reason: self.reason.clone(),
             },
             _ => return Err(AppError::validation("outcome", "请选择结案方式")),
@@ -329,7 +346,12 @@ impl ToCommand for FollowUpRequest {
     fn to_command(&self, _: &AppState, _: &User) -> Result<Command, AppError> {
         Ok(Command::FollowUp {
             method: pick("method", &self.method, ContactMethod::parse, "回访方式")?,
-            satisfaction: pick("satisfaction", &self.satisfaction, Satisfaction::parse, "满意度")?,
+            satisfaction: pick(
+                "satisfaction",
+                &self.satisfaction,
+                Satisfaction::parse,
+                "满意度",
+            )?,
             agreement_performed: self.agreement_performed,
             note: opt(&self.note),
         })
@@ -355,13 +377,13 @@ macro_rules! command_route {
     ($fn:ident, $req:ty, $path:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "cases", request_body = $req,
-            params(("id" = String, Path, description = "Case id")),
-            responses((status = 200, body = CaseView),
-                      (status = 400, body = crate::error::ErrorBody),
-                      (status = 403, body = crate::error::ErrorBody),
-                      (status = 404, body = crate::error::ErrorBody),
-                      (status = 409, body = crate::error::ErrorBody),
-                      (status = 422, body = crate::error::ErrorBody)))]
+                    params(("id" = String, Path, description = "Case id")),
+                    responses((status = 200, body = CaseView),
+                              (status = 400, body = crate::error::ErrorBody),
+                              (status = 403, body = crate::error::ErrorBody),
+                              (status = 404, body = crate::error::ErrorBody),
+                              (status = 409, body = crate::error::ErrorBody),
+                              (status = 422, body = crate::error::ErrorBody)))]
         pub async fn $fn(
             State(state): State<AppState>,
             ApiUser(me): ApiUser,
@@ -373,14 +395,54 @@ macro_rules! command_route {
     };
 }
 
-command_route!(accept, AcceptRequest, "/api/v1/cases/{id}/accept", "Accept and triage (受理).");
-command_route!(decline, DeclineRequest, "/api/v1/cases/{id}/decline", "Decline and guide (不予受理并引导).");
-command_route!(assign, AssignRequest, "/api/v1/cases/{id}/assign", "Dispatch to an organisation (派单).");
-command_route!(acknowledge, AcknowledgeRequest, "/api/v1/cases/{id}/acknowledge", "Acknowledge as the holder (签收).");
-command_route!(start_mediation, StartMediationRequest, "/api/v1/cases/{id}/start-mediation", "Start mediation with both parties' consent (开始调解).");
-command_route!(record_session, SessionRequest, "/api/v1/cases/{id}/sessions", "Record a mediation session (调解记录).");
-command_route!(close, CloseRequest, "/api/v1/cases/{id}/close", "Close the case (结案).");
-command_route!(follow_up, FollowUpRequest, "/api/v1/cases/{id}/follow-up", "Record a follow-up (回访).");
+command_route!(
+    accept,
+    AcceptRequest,
+    "/api/v1/cases/{id}/accept",
+    "Accept and triage (受理)."
+);
+command_route!(
+    decline,
+    DeclineRequest,
+    "/api/v1/cases/{id}/decline",
+    "Decline and guide (不予受理并引导)."
+);
+command_route!(
+    assign,
+    AssignRequest,
+    "/api/v1/cases/{id}/assign",
+    "Dispatch to an organisation (派单)."
+);
+command_route!(
+    acknowledge,
+    AcknowledgeRequest,
+    "/api/v1/cases/{id}/acknowledge",
+    "Acknowledge as the holder (签收)."
+);
+command_route!(
+    start_mediation,
+    StartMediationRequest,
+    "/api/v1/cases/{id}/start-mediation",
+    "Start mediation with both parties' consent (开始调解)."
+);
+command_route!(
+    record_session,
+    SessionRequest,
+    "/api/v1/cases/{id}/sessions",
+    "Record a mediation session (调解记录)."
+);
+command_route!(
+    close,
+    CloseRequest,
+    "/api/v1/cases/{id}/close",
+    "Close the case (结案)."
+);
+command_route!(
+    follow_up,
+    FollowUpRequest,
+    "/api/v1/cases/{id}/follow-up",
+    "Record a follow-up (回访)."
+);
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UnmaskRequest {
@@ -401,7 +463,10 @@ pub fn pii_kind(s: &str) -> Result<PiiKind, AppError> {
     match s.trim() {
         "id_number" => Ok(PiiKind::IdNumber),
         "phone" => Ok(PiiKind::Phone),
-        _ => Err(AppError::validation("field", "只能查看身份证号码或手机号码")),
+        _ => Err(AppError::validation(
+            "field",
+            "只能查看身份证号码或手机号码",
+        )),
     }
 }
 

@@ -90,13 +90,24 @@ impl From<RegisterRequest> for RegisterInput {
 }
 
 pub fn parse_id(id: &str) -> Result<CaseId, AppError> {
-    Uuid::parse_str(id).map(CaseId).map_err(|_| AppError::NotFound)
+    Uuid::parse_str(id)
+        .map(CaseId)
+        .map_err(|_| AppError::NotFound)
 }
 
-pub async fn view_of(state: &AppState, me: &hejie_domain::user::User, id: CaseId) -> Result<CaseView, AppError> {
+pub async fn view_of(
+    state: &AppState,
+    me: &hejie_domain::user::User,
+    id: CaseId,
+) -> Result<CaseView, AppError> {
     let st = cases::load_visible(state, me, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    Ok(present::case_view(case, st.version(), Some(me), &state.reference()))
+    Ok(present::case_view(
+        case,
+        st.version(),
+        Some(me),
+        &state.reference(),
+    ))
 }
 
 /// Register a case (登记).
@@ -109,7 +120,10 @@ pub async fn register(
     Body(req): Body<RegisterRequest>,
 ) -> Result<(StatusCode, Json<CaseView>), AppError> {
     let committed = cases::register(&state, &me.user, &req.into()).await?;
-    Ok((StatusCode::CREATED, Json(view_of(&state, &me.user, committed.case_id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(view_of(&state, &me.user, committed.case_id).await?),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -155,13 +169,19 @@ pub fn parse_date(field: &str, s: &str, end: bool) -> Result<Timestamp, AppError
 
 /// Builds a store filter from query parameters; shared by the API and the pages.
 pub fn filter_of(state: &AppState, q: &ListQuery) -> Result<CaseFilter, AppError> {
-    let blank = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let blank = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let mut f = CaseFilter {
         limit: q.limit.unwrap_or(50).clamp(1, 200),
         ..CaseFilter::default()
     };
     if let Some(s) = blank(&q.status) {
-        f.status = Some(Status::parse(&s).map_err(|_| AppError::validation("status", "未知的案件状态"))?);
+        f.status =
+            Some(Status::parse(&s).map_err(|_| AppError::validation("status", "未知的案件状态"))?);
     }
     if let Some(t) = blank(&q.dispute_type) {
         f.dispute_type = Some(
@@ -172,7 +192,8 @@ pub fn filter_of(state: &AppState, q: &ListQuery) -> Result<CaseFilter, AppError
         );
     }
     if let Some(d) = blank(&q.division) {
-        f.within = Some(DivisionCode::parse(&d).map_err(|e| AppError::validation("division", e.message))?);
+        f.within =
+            Some(DivisionCode::parse(&d).map_err(|e| AppError::validation("division", e.message))?);
     }
     f.holder_org = blank(&q.holder);
     if let Some(d) = blank(&q.from) {
@@ -210,10 +231,16 @@ pub async fn list(
     let r = state.reference();
     let overdue_before = now().plus_seconds(-86_400 * state.config.overdue_days);
     let next_cursor = (rows.len() == limit)
-        .then(|| rows.last().map(|s| format!("{}_{}", s.registered_at.micros(), s.id)))
+        .then(|| {
+            rows.last()
+                .map(|s| format!("{}_{}", s.registered_at.micros(), s.id))
+        })
         .flatten();
     Ok(Json(CaseList {
-        items: rows.iter().map(|s| present::list_item(s, &r, overdue_before)).collect(),
+        items: rows
+            .iter()
+            .map(|s| present::list_item(s, &r, overdue_before))
+            .collect(),
         next_cursor,
     }))
 }
@@ -243,5 +270,7 @@ pub async fn events(
     cases::load_visible(&state, &me.user, id).await?;
     let r = state.reference();
     let events = state.store.events(id).await?;
-    Ok(Json(events.iter().map(|e| present::event_view(e, &r)).collect()))
+    Ok(Json(
+        events.iter().map(|e| present::event_view(e, &r)).collect(),
+    ))
 }
