@@ -223,7 +223,19 @@ async fn registrations(
 async fn gen_rate(store: &dyn Store, sealer: &KeyedSealer, n: u64, backend: &str) -> Result<()> {
     let from = now().plus_seconds(-86_400 * 365 * 3);
     let started = Instant::now();
-    let s = synth::run(store, sealer, n, usize::MAX, 1, from, now(), false).await?;
+    let s = synth::run(
+        store,
+        sealer,
+        synth::Spec {
+            cases: n,
+            townships: usize::MAX,
+            seed: 1,
+            from,
+            now: now(),
+            progress: false,
+        },
+    )
+    .await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "{:<10} {} cases, {} events in {:.2}s: {:.0} cases/s, {:.0} events/s",

@@ -23,7 +23,19 @@ pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Resu
     }
     // Eight months of cases: old ones closed and followed up, recent ones still in progress.
     let from = now().plus_seconds(-86_400 * 240);
-    let s = synth::run(store, sealer, cases, 3, 2026, from, now(), true).await?;
+    let s = synth::run(
+        store,
+        sealer,
+        synth::Spec {
+            cases,
+            townships: 3,
+            seed: 2026,
+            from,
+            now: now(),
+            progress: true,
+        },
+    )
+    .await?;
     store.checkpoint(now()).await?;
     let hash = hejie_server::auth::hash_password(PASSWORD)
         .map_err(|e| anyhow::anyhow!("{e}"))

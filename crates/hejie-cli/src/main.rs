@@ -3,6 +3,7 @@
 mod bench;
 mod config;
 mod demo;
+mod loadtest;
 mod synth;
 
 use std::path::PathBuf;
@@ -82,6 +83,8 @@ enum Command {
     },
     /// Measure registration and generation throughput on SQLite and PostgreSQL.
     Bench(bench::Args),
+    /// Drive a running server with many concurrent HTTP clients; report throughput and latency.
+    Loadtest(loadtest::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,17 +205,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .context("--from-year")?,
             );
             let started = std::time::Instant::now();
-            let summary = synth::run(
-                store.as_ref(),
-                &sealer,
+            let spec = synth::Spec {
                 cases,
-                usize::MAX,
+                townships: usize::MAX,
                 seed,
                 from,
-                now(),
-                !quiet,
-            )
-            .await?;
+                now: now(),
+                progress: !quiet,
+            };
+            let summary = synth::run(store.as_ref(), &sealer, spec).await?;
             let secs = started.elapsed().as_secs_f64();
             let cp = store.checkpoint(now()).await?;
             println!(
@@ -251,6 +252,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::Loadtest(args) => loadtest::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,8 @@
 //! A staff user acts only on cases inside their jurisdiction (the case's location, or a case their
 //! own organisation holds) and only with the permissions of their role. Work that belongs to the
 //! holder (acknowledging, mediating, closing) is reserved to the holder's staff, except for
-//! coordinators (judicial general advisors) and administrators. Residents never use staff
+//! coordinators (judicial general advisors) and administrators, who may mediate and close for the
+//! holder but not sign for its receipt. Residents never use staff
 //! actions; they reach their own cases through self-service, where being a party is the check.
 
 use crate::case::{Case, Command, allowed_in};
@@ -105,6 +106,13 @@ fn holder_only(name: CommandName) -> bool {
     )
 }
 
+/// Whether coordinators (judicial general advisors, administrators) may do this holder work in
+/// the holder's stead. Not signing for receipt: only the holder itself can acknowledge (the case
+/// rules refuse anyone else), so offering it to a coordinator would offer an action that fails.
+fn coordinator_may(role: Role, name: CommandName) -> bool {
+    matches!(role, Role::Admin | Role::JudicialGeneralAdvisor) && name != CommandName::Acknowledge
+}
+
 /// Whether the case lies inside the user's jurisdiction: located there, or held by their unit.
 pub fn in_scope(user: &User, case: &Case) -> bool {
     user.covers(&case.location.division)
@@ -125,7 +133,7 @@ pub fn authorize(user: &User, action: Action, case: Option<&Case>) -> Result<(),
     }
     if let (Action::Command(name), Some(case)) = (action, case)
         && holder_only(name)
-        && !matches!(user.role, Role::Admin | Role::JudicialGeneralAdvisor)
+        && !coordinator_may(user.role, name)
         && (user.organisation.is_none()
             || case.holder.as_ref().map(|h| h.organisation.id) != user.organisation)
     {

@@ -136,20 +136,20 @@ pub fn parse_party(state: &AppState, i: usize, p: &PartyInput) -> Result<Party, 
     })
 }
 
+/// The validated pieces of a [`Register`]: channel, type, parties, location, amount.
+pub type Registration = (
+    Channel,
+    Option<DisputeType>,
+    Vec<Party>,
+    Location,
+    Option<Money>,
+);
+
 /// Validates a registration into the pieces of a [`Register`] (everything but id and number).
 pub fn parse_registration(
     state: &AppState,
     input: &RegisterInput,
-) -> Result<
-    (
-        Channel,
-        Option<DisputeType>,
-        Vec<Party>,
-        Location,
-        Option<Money>,
-    ),
-    AppError,
-> {
+) -> Result<Registration, AppError> {
     let channel = Channel::parse(&input.channel)
         .map_err(|_| AppError::validation("channel", "请选择受理渠道"))?;
     let dispute_type = blank(&input.dispute_type)
@@ -197,7 +197,11 @@ pub async fn register(
     if !hejie_domain::authz::role_may(user.role, Action::Command(CommandName::Register)) {
         return Err(Denied::Role.into());
     }
-    if !user.covers(&location.division) {
+    // A grid worker's jurisdiction is the grid, and a case reported from a grid is located in
+    // its village with the grid alongside (the case rules check that the grid lies there).
+    let inside =
+        user.covers(&location.division) || location.grid.as_ref().is_some_and(|g| user.covers(g));
+    if !inside {
         return Err(AppError::Forbidden {
             code: "out_of_jurisdiction",
             message: "所选区划不在您的辖区内".to_owned(),
@@ -233,6 +237,66 @@ pub async fn register(
     )
     .await?;
     Ok(committed)
+}
+
+/// Registers a resident's own online application (网上申请), made through self-service with no
+/// staff account. The caller must already have verified `phone` (the applicant's, first party).
+///
+/// The actor is [`resident_actor`], the channel is always `online`, the event happens in the
+/// division the resident chose, and the case is received by the nearest 调处化解中心 at or above
+/// that division (the township's, else the county's), which holds it until it is accepted and
+/// dispatched, so it appears in that centre's queue.
+pub async fn register_online(
+    state: &AppState,
+    name: &str,
+    phone: &PhoneNumber,
+    input: &RegisterInput,
+) -> Result<Committed, AppError> {
+    let input = RegisterInput {
+        channel: Channel::Online.code().to_owned(),
+        ..input.clone()
+    };
+    let (channel, dispute_type, parties, location, amount) = parse_registration(state, &input)?;
+    let reference = state.reference();
+    let received_by = reference
+        .tree
+        .path(&location.division)
+        .iter()
+        .rev()
+        .find_map(|d| {
+            reference.orgs.values().find(|o| {
+                o.division == d.code
+                    && matches!(o.kind, hejie_domain::org::OrganisationKind::Centre)
+            })
+        })
+        .map(|o| OrgRef {
+            id: o.id,
+            name: o.name.clone(),
+            division: o.division.clone(),
+        });
+    let meta = Meta {
+        actor: resident_actor(state, name, phone),
+        at: now(),
+        division: location.division.clone(),
+    };
+    let description = input.description.clone();
+    let head_count = input.head_count;
+    let id = CaseId(Uuid::now_v7());
+    Ok(
+        service::register(state.store.as_ref(), id, meta, move |number| Register {
+            id,
+            number,
+            channel,
+            dispute_type,
+            parties,
+            location,
+            description,
+            amount,
+            head_count,
+            received_by,
+        })
+        .await?,
+    )
 }
 
 /// Lists the cases a user may see, narrowed by `filter`.

@@ -150,6 +150,8 @@ pub struct CaseFilter {
     pub registered_to: Option<Timestamp>,
     /// Keyed hash of a party's ID number or phone.
     pub party_hash: Option<String>,
+    /// Exact address where the dispute arose.
+    pub address: Option<String>,
     /// Cursor: only cases registered before this (registered_at, id) pair, newest first.
     pub before: Option<(Timestamp, CaseId)>,
     pub limit: u32,

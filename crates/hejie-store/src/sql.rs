@@ -46,7 +46,7 @@ macro_rules! case_columns {
         "id, number, status, channel, dispute_type, severity, track, division, grid, holder_org, \
          holder_org_name, holder_person, description, amount_fen, head_count, party_names, \
          outcome, sessions, follow_ups, satisfaction, registered_at, updated_at, closed_at, \
-         version, head_hash"
+         version, head_hash, address"
     };
 }
 
@@ -57,16 +57,17 @@ pub const SELECT_CASES: &str = concat!("SELECT ", case_columns!(), " FROM cases"
 pub const INSERT_CASE: &str = "INSERT INTO cases (id, number, status, channel, dispute_type, \
      severity, track, division, grid, holder_org, holder_org_name, holder_person, description, \
      amount_fen, head_count, party_names, outcome, sessions, follow_ups, satisfaction, \
-     registered_at, updated_at, closed_at, version, head_hash) VALUES ($1, $2, $3, $4, $5, $6, \
-     $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
+     registered_at, updated_at, closed_at, version, head_hash, address) VALUES ($1, $2, $3, $4, \
+     $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+     $25, $26)";
 
-/// Moves the projection forward only if nobody else did first: `$26` is the expected version.
+/// Moves the projection forward only if nobody else did first: `$27` is the expected version.
 pub const UPDATE_CASE: &str = "UPDATE cases SET number = $2, status = $3, channel = $4, \
      dispute_type = $5, severity = $6, track = $7, division = $8, grid = $9, holder_org = $10, \
      holder_org_name = $11, holder_person = $12, description = $13, amount_fen = $14, \
      head_count = $15, party_names = $16, outcome = $17, sessions = $18, follow_ups = $19, \
      satisfaction = $20, registered_at = $21, updated_at = $22, closed_at = $23, version = $24, \
-     head_hash = $25 WHERE id = $1 AND version = $26";
+     head_hash = $25, address = $26 WHERE id = $1 AND version = $27";
 
 pub const CASE_VERSION: &str = "SELECT version FROM cases WHERE id = $1";
 
@@ -157,6 +158,7 @@ pub struct CaseRow {
     pub closed_at: Option<i64>,
     pub version: i64,
     pub head_hash: String,
+    pub address: Option<String>,
 }
 
 impl CaseRow {
@@ -196,6 +198,7 @@ impl CaseRow {
             closed_at: c.closed_at.map(|t| t.micros()),
             version: i64::try_from(version).unwrap_or(i64::MAX),
             head_hash: head_hash.to_owned(),
+            address: c.location.address.clone(),
         }
     }
 
@@ -230,6 +233,7 @@ impl CaseRow {
             oi(self.closed_at),
             Bind::Int(self.version),
             t(&self.head_hash),
+            ot(&self.address),
         ]
     }
 
@@ -330,6 +334,14 @@ pub fn where_clause(f: &CaseFilter) -> (String, Vec<Bind>) {
             "status IN ('registered', 'accepted', 'assigned', 'in_progress', 'mediating') \
              AND registered_at < $?",
             Bind::Int(t.micros()),
+        );
+    }
+    if let Some(a) = &f.address {
+        push(
+            &mut clauses,
+            &mut binds,
+            "address = $?",
+            Bind::Text(a.clone()),
         );
     }
     if let Some(h) = &f.party_hash {

@@ -23,17 +23,32 @@ pub struct Summary {
     pub rejected: u64,
 }
 
-/// Writes the demo county, then `n` cases registered between `from` and `now`.
-pub async fn run(
-    store: &dyn Store,
-    sealer: &dyn PiiSealer,
-    n: u64,
-    townships: usize,
-    seed: u64,
-    from: Timestamp,
-    now: Timestamp,
-    progress: bool,
-) -> Result<Summary> {
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Number of cases.
+    pub cases: u64,
+    /// How many of the corpus's townships the county gets (all of them when larger).
+    pub townships: usize,
+    /// Seed of the random choices.
+    pub seed: u64,
+    /// Cases are registered between `from` and `now`.
+    pub from: Timestamp,
+    pub now: Timestamp,
+    /// Draw a progress bar.
+    pub progress: bool,
+}
+
+/// Writes the demo county, then the cases of `spec`.
+pub async fn run(store: &dyn Store, sealer: &dyn PiiSealer, spec: Spec) -> Result<Summary> {
+    let Spec {
+        cases: n,
+        townships,
+        seed,
+        from,
+        now,
+        progress,
+    } = spec;
     let mut rng = StdRng::seed_from_u64(seed);
     let county = county::build(&mut rng, townships).context("building the demo county")?;
     county::save(store, &county).await?;

@@ -2,6 +2,8 @@
 
 mod audit;
 mod backup;
+mod browser;
+mod crash;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,9 +1,69 @@
 //! The web UI, rendered on the server in Simplified Chinese.
+//!
+//! One module per page or resource. Every page goes through the same operations as the API
+//! (`crate::cases`, `crate::api::cases::commands::apply`), so authorization is enforced in one
+//! place. Forms are plain HTML forms that work without JavaScript; `static/app.js` only adds
+//! conveniences (filtering grids by village, showing the fields an outcome needs). Every POST
+//! carries a CSRF token: the session's for staff ([`form::CsrfForm`]), a double-submit cookie for
+//! the public resident pages ([`form::PublicForm`]).
+
+mod apply;
+mod assets;
+mod detail;
+mod error;
+pub mod form;
+mod home;
+mod intake;
+mod list;
+mod login;
+mod track;
+mod verify;
+mod view;
 
 use axum::Router;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 
+pub use error::PageError;
+pub use form::{CsrfForm, PageUser, PublicForm};
+
+use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/static/app.css", get(assets::css))
+        .route("/static/app.js", get(assets::js))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/", get(home::show))
+        .route("/intake", get(intake::show).post(intake::submit))
+        .route("/cases", get(list::show))
+        .route("/cases/{id}", get(detail::show))
+        .route("/cases/{id}/accept", post(detail::accept))
+        .route("/cases/{id}/decline", post(detail::decline))
+        .route("/cases/{id}/assign", post(detail::assign))
+        .route("/cases/{id}/acknowledge", post(detail::acknowledge))
+        .route("/cases/{id}/start-mediation", post(detail::start_mediation))
+        .route("/cases/{id}/sessions", post(detail::record_session))
+        .route("/cases/{id}/close", post(detail::close))
+        .route("/cases/{id}/follow-up", post(detail::follow_up))
+        .route("/cases/{id}/personal-data", post(detail::personal_data))
+        .route("/apply", get(apply::show).post(apply::submit))
+        .route("/apply/code", post(apply::send_code))
+        .route("/apply/done", get(apply::done))
+        .route("/track", get(track::show).post(track::submit))
+        .route("/track/code", post(track::send_code))
+        .route("/track/rating", post(track::rate))
+        .fallback(not_found)
+}
+
+/// Unknown paths: JSON under `/api/`, a page everywhere else.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.into_response()
+    } else {
+        PageError::from(AppError::NotFound).into_response()
+    }
 }

@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../migrations/postgres/0002_accounts.sql"),
     ),
+    (
+        3,
+        "case_address",
+        include_str!("../../migrations/postgres/0003_case_address.sql"),
+    ),
 ];
 
 /// The PostgreSQL store. Cheap to clone.
@@ -133,6 +138,7 @@ fn case_row(r: &PgRow) -> Result<CaseRow> {
         closed_at: r.try_get(22)?,
         version: r.try_get(23)?,
         head_hash: r.try_get(24)?,
+        address: r.try_get(25)?,
     })
 }
 

@@ -5,7 +5,9 @@
 //! one transaction, commits once, and only then answers the callers (group commit). A failed
 //! write rolls back to its savepoint without disturbing the others in the batch. Reads use a
 //! small pool of separate connections and run on tokio's blocking threads; WAL lets them proceed
-//! while the writer commits.
+//! while the writer commits. At most as many reads run at once as the pool holds connections;
+//! the others wait for one (asynchronously), because opening a connection per read would parse
+//! the schema and prepare every statement again.
 
 mod accounts;
 mod writer;
@@ -19,7 +21,9 @@ use hejie_domain::division::Division;
 use hejie_domain::org::Organisation;
 use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
+use tokio::sync::Semaphore;
 
 use crate::audit::{AuditReport, CheckpointRow, Verifier};
 use crate::chain::{EventRow, StoredEvent};
@@ -29,6 +33,11 @@ use crate::{
 };
 
 use writer::Writer;
+
+/// How many read connections stay open, which is also how many reads run at once.
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map_or(8, |n| (n.get() * 2).clamp(8, 64))
+}
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -41,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../migrations/sqlite/0002_accounts.sql"),
     ),
+    (
+        3,
+        "case_address",
+        include_str!("../../migrations/sqlite/0003_case_address.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone.
@@ -49,6 +63,9 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per read connection.
+    reading: Arc<Semaphore>,
+    max_readers: usize,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -78,9 +95,12 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let conn = Connection::open(&path)?;
         configure(&conn)?;
+        let max_readers = reader_count();
         Ok(Self {
             writer: Writer::spawn(conn)?,
             readers: Arc::new(Mutex::new(Vec::new())),
+            reading: Arc::new(Semaphore::new(max_readers)),
+            max_readers,
             path,
         })
     }
@@ -97,7 +117,15 @@ impl SqliteStore {
     {
         let pool = self.readers.clone();
         let path = self.path.clone();
+        let max = self.max_readers;
+        let permit = self
+            .reading
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Database("read pool closed".to_owned()))?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let taken = pool.lock().map_err(|_| poisoned())?.pop();
             let conn = match taken {
                 Some(c) => c,
@@ -107,12 +135,16 @@ impl SqliteStore {
                         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )?;
                     c.execute_batch("PRAGMA busy_timeout = 10000;")?;
+                    // Keep each cached statement's plan: without this, a statement with
+                    // `LIKE ?` (the case list's area filter) is prepared again whenever a new
+                    // value is bound, which cost about as much as running it.
+                    c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
                     c
                 }
             };
             let out = f(&conn);
             if let Ok(mut p) = pool.lock()
-                && p.len() < 8
+                && p.len() < max
             {
                 p.push(conn);
             }
@@ -226,6 +258,7 @@ fn case_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
         closed_at: r.get(22)?,
         version: r.get(23)?,
         head_hash: r.get(24)?,
+        address: r.get(25)?,
     })
 }
 

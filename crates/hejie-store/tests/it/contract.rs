@@ -68,9 +68,9 @@ async fn migrate_is_idempotent(db: TestDb) {
     store.migrate().await.expect("third migrate");
 
     assert_eq!(
-        db.raw_query("SELECT CAST(version AS TEXT) FROM schema_migrations")
+        db.raw_query("SELECT CAST(version AS TEXT) FROM schema_migrations ORDER BY version")
             .await,
-        [["1"]],
+        [["1"], ["2"], ["3"]],
         "each migration is recorded once"
     );
     assert_eq!(store.divisions().await.expect("divisions"), divisions());
@@ -633,6 +633,19 @@ async fn list_filters_and_cursor_pagination(db: TestDb) {
         list(store, within(code("339021102000"))).await.is_empty(),
         "a township with no cases"
     );
+    // Intake's duplicate check looks for the same address where the dispute arose.
+    let at_address = |a: &str| CaseFilter {
+        address: Some(a.to_owned()),
+        limit: 100,
+        ..CaseFilter::default()
+    };
+    assert_eq!(
+        ids(&list(store, at_address("东门村3组12号")).await),
+        expect(&|_| true),
+        "{}: by address",
+        db.backend()
+    );
+    assert!(list(store, at_address("东门村3组13号")).await.is_empty());
     // A grid worker's jurisdiction is a grid: its cases are the ones reported inside it.
     assert_eq!(
         ids(&list(store, within(grid())).await),

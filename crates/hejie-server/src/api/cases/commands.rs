@@ -377,13 +377,13 @@ macro_rules! command_route {
     ($fn:ident, $req:ty, $path:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "cases", request_body = $req,
-                    params(("id" = String, Path, description = "Case id")),
-                    responses((status = 200, body = CaseView),
-                              (status = 400, body = crate::error::ErrorBody),
-                              (status = 403, body = crate::error::ErrorBody),
-                              (status = 404, body = crate::error::ErrorBody),
-                              (status = 409, body = crate::error::ErrorBody),
-                              (status = 422, body = crate::error::ErrorBody)))]
+                                    params(("id" = String, Path, description = "Case id")),
+                                    responses((status = 200, body = CaseView),
+                                              (status = 400, body = crate::error::ErrorBody),
+                                              (status = 403, body = crate::error::ErrorBody),
+                                              (status = 404, body = crate::error::ErrorBody),
+                                              (status = 409, body = crate::error::ErrorBody),
+                                              (status = 422, body = crate::error::ErrorBody)))]
         pub async fn $fn(
             State(state): State<AppState>,
             ApiUser(me): ApiUser,

@@ -1,0 +1,647 @@
+//! Browser tests in real headless Chromium (Debian's `chromium`, driven through `chromedriver`
+//! with fantoccini) against the real `hejie demo` binary:
+//!
+//! - a window clerk signs in, registers a case at the window (typing Chinese), finds it in the
+//!   list, opens its timeline and accepts and assigns it; the village committee's mediator signs
+//!   in and acknowledges, mediates, records a session and closes it, and the timeline shows each
+//!   step;
+//! - a resident applies online with an SMS code (read from the server's console), gets the case
+//!   number and tracks the case by number and phone.
+//!
+//! Screenshots of the key steps are saved to `target/screenshots/`. These tests need `chromium`
+//! and `chromedriver` (`apt-get install chromium chromium-driver`); without them they fail.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PASSWORD: &str = "demo1234";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for_port(port: u16, child: &mut Child, what: &str, log: &Output) {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{what} exited with {status} before listening:\n{}",
+                log.text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "{what} did not listen on port {port} within 90 s:\n{}",
+        log.text()
+    );
+}
+
+/// What a child process printed, collected by background threads.
+#[derive(Debug, Clone, Default)]
+struct Output(Arc<Mutex<Vec<String>>>);
+
+impl Output {
+    fn collect(&self, stream: impl std::io::Read + Send + 'static) {
+        let lines = self.0.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Ok(mut l) = lines.lock() {
+                    l.push(line);
+                }
+            }
+        });
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    fn text(&self) -> String {
+        self.lines().join("\n")
+    }
+}
+
+/// `hejie demo` on a fresh SQLite file and a free port.
+struct Demo {
+    child: Child,
+    base: String,
+    out: Output,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hejie"))
+            .arg("--database")
+            .arg(format!("sqlite:{}", dir.path().join("demo.db").display()))
+            .args(["demo", "--cases", "80", "--addr"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env("HEJIE_PII_KEY", "5a".repeat(32))
+            .env_remove("HEJIE_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start hejie demo");
+        let out = Output::default();
+        out.collect(child.stdout.take().expect("stdout"));
+        out.collect(child.stderr.take().expect("stderr"));
+        wait_for_port(port, &mut child, "hejie demo", &out);
+        Demo {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            out,
+            _dir: dir,
+        }
+    }
+
+    /// The codes the demo's console SMS sender printed for `phone`, oldest first.
+    fn codes_sent_to(&self, phone: &str) -> Vec<String> {
+        let prefix = format!("【短信】发送至 {phone}：");
+        self.out
+            .lines()
+            .iter()
+            .filter(|l| l.starts_with(&prefix))
+            .filter_map(|l| l.split("验证码是").nth(1))
+            .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+            .collect()
+    }
+
+    /// Waits for the `n`-th code sent to `phone` (counting from 1).
+    fn code(&self, phone: &str, n: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(c) = self.codes_sent_to(phone).get(n - 1) {
+                assert_eq!(c.len(), 6, "a 6-digit code: {c}");
+                return c.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no SMS code #{n} for {phone} on the console:\n{}",
+                self.out.text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `chromedriver` on a free port.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Self {
+        for (path, what) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromedriver")] {
+            assert!(
+                Path::new(path).exists(),
+                "{what} is required for the browser tests but {path} does not exist; install it \
+                 with `apt-get install -y chromium chromium-driver`"
+            );
+        }
+        let port = free_port();
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start chromedriver");
+        let out = Output::default();
+        out.collect(child.stdout.take().expect("stdout"));
+        out.collect(child.stderr.take().expect("stderr"));
+        wait_for_port(port, &mut child, "chromedriver", &out);
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir
+}
+
+/// A browser session on the demo, with the few moves the tests make.
+struct Browser {
+    c: Client,
+    base: String,
+}
+
+impl Browser {
+    async fn open(driver: &Driver, base: &str) -> Self {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--window-size=1280,900", "--lang=zh-CN",
+                ],
+            }),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session through chromedriver");
+        Browser {
+            c,
+            base: base.to_owned(),
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.c
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    async fn path(&self) -> String {
+        let url = self.c.current_url().await.expect("current url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self.c.find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => panic!("find {css} on {}: {e}", self.path().await),
+        }
+    }
+
+    async fn exists(&self, css: &str) -> bool {
+        !self
+            .c
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    }
+
+    /// Types into a field (after clearing it) and checks the field now holds exactly that text,
+    /// which is how we know Chinese went through WebDriver intact.
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("type into {css}: {err}"));
+        let value = e.prop("value").await.expect("value").unwrap_or_default();
+        assert_eq!(value, text, "{css} holds what was typed");
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+    }
+
+    async fn select_label(&self, css: &str, label: &str) {
+        self.find(css)
+            .await
+            .select_by_label(label)
+            .await
+            .unwrap_or_else(|e| panic!("select “{label}” in {css}: {e}"));
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks a button that submits a form and waits for the next page to have loaded.
+    async fn submit(&self, css: &str) {
+        self.c
+            .execute("window.__hejieOldPage = true;", vec![])
+            .await
+            .expect("mark page");
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let loaded = self
+                .c
+                .execute(
+                    "return !window.__hejieOldPage && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if loaded {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.c.find_all(Locator::Css(css)).await.expect("find all") {
+            out.push(e.text().await.expect("text"));
+        }
+        out
+    }
+
+    /// Scrolls the first element matching `css` to the top of the window, then takes a shot.
+    async fn shot_of(&self, name: &str, css: &str) {
+        self.c
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'start'});",
+                vec![json!(css)],
+            )
+            .await
+            .expect("scroll");
+        self.shot(name).await;
+    }
+
+    async fn shot(&self, name: &str) {
+        let png = self.c.screenshot().await.expect("screenshot");
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+
+    async fn sign_in(&self, username: &str) {
+        self.goto("/login").await;
+        self.fill("#username", username).await;
+        self.fill("#password", PASSWORD).await;
+        self.submit("form[action='/login'] button[type=submit]")
+            .await;
+        assert_eq!(self.path().await, "/", "{username} signed in");
+        assert!(self.text("main h1").await.contains("您好"));
+    }
+
+    async fn sign_out(&self) {
+        self.submit("form[action='/logout'] button").await;
+        assert!(self.path().await.starts_with("/login"));
+    }
+
+    /// Opens an action's form on the case page, if it is folded.
+    async fn open_action(&self, action: &str) {
+        let details = self.find(&format!("#act-{action}")).await;
+        if details.attr("open").await.expect("attr").is_none() {
+            self.click(&format!("#act-{action} > summary")).await;
+        }
+    }
+
+    /// Submits an action's form and checks the page says it was done.
+    async fn act(&self, action: &str, notice: &str) {
+        self.submit(&format!("#act-{action} button[type=submit]"))
+            .await;
+        let path = self.path().await;
+        assert!(
+            path.contains(&format!("done={action}")),
+            "{action} went through, but the page is {path}: {}",
+            self.texts(".alert").await.join(" / ")
+        );
+        assert!(self.text("#notice").await.contains(notice));
+    }
+
+    async fn close(self) {
+        let _ = self.c.close().await;
+    }
+}
+
+/// A phone number nobody in the demo data has, different for every run.
+fn fresh_phone(prefix: &str) -> String {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}{:08}", (n / 7 + std::process::id()) % 100_000_000)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clerk_registers_and_the_committee_closes_a_case() {
+    let demo = Demo::start();
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &demo.base).await;
+
+    // Signed out, a page sends you to sign in and brings you back afterwards.
+    b.goto("/cases").await;
+    assert_eq!(b.path().await, "/login?next=%2Fcases");
+    b.shot("01-login").await;
+
+    b.sign_in("clerk").await;
+    b.shot("02-workbench").await;
+
+    // 一窗受理: first without a description, which is refused with what was typed kept.
+    b.goto("/intake").await;
+    let phone = fresh_phone("199");
+    let description =
+        "申请人张秀兰反映：邻居李建国长期在楼道堆放杂物，阻碍通行，多次协商未果，请求调解。";
+    b.select("#channel", "phone").await;
+    b.select("#dispute_type", "neighbour").await;
+    b.fill("#p0_name", "张秀兰").await;
+    b.fill("#p0_id_number", "339021198503121238").await;
+    b.fill("#p0_phone", &phone).await;
+    b.fill("#p0_address", "和安县东门社区幸福路12号").await;
+    b.fill("#p1_name", "李建国").await;
+    b.select("#division", "339021100001").await;
+    // The script offers only the grids of the chosen community.
+    let grids = b.texts("#grid option").await;
+    assert!(
+        grids.iter().skip(1).all(|g| g.starts_with("东门社区")),
+        "grids of 东门社区 only: {grids:?}"
+    );
+    b.select("#grid", "339021100001001").await;
+    b.fill("#address", "东门社区幸福路12号3单元楼道").await;
+    b.submit(".submit-bar button[type=submit]").await;
+    assert_eq!(b.path().await, "/intake");
+    assert!(
+        b.text("#description + .field-error")
+            .await
+            .contains("不能为空")
+    );
+    assert_eq!(
+        b.find("#p0_name")
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("张秀兰"),
+        "typed values are kept after an error"
+    );
+    b.shot("03-intake-error").await;
+
+    b.fill("#description", description).await;
+    b.submit(".submit-bar button[type=submit]").await;
+    if b.exists("input[name=force]").await {
+        // The demo data happened to have an open case of the same person.
+        b.click("input[name=force]").await;
+        b.submit(".submit-bar button[type=submit]").await;
+    }
+    let case_path = b.path().await;
+    assert!(
+        case_path.starts_with("/cases/") && case_path.ends_with("?done=register"),
+        "registered: {case_path}"
+    );
+    let case_path = case_path.trim_end_matches("?done=register").to_owned();
+    let number = b.text(".case-number").await;
+    assert!(b.text("#notice").await.contains("案件已登记"));
+    assert_eq!(b.text(".description").await, description);
+    assert!(
+        b.text(".parties").await.contains("199****"),
+        "phone is masked"
+    );
+    b.shot("04-registered").await;
+
+    // The list finds it.
+    b.goto("/cases?status=registered").await;
+    assert!(
+        b.texts("td.c-number a").await.contains(&number),
+        "{number} in the list of cases waiting for acceptance"
+    );
+    b.shot("05-list").await;
+    b.submit(&format!("td.c-number a[href='{case_path}']"))
+        .await;
+    assert_eq!(b.path().await, case_path);
+    assert_eq!(b.texts(".tl-label").await, ["登记"]);
+
+    // 受理 → 派单 to the community's mediation committee.
+    b.open_action("accept").await;
+    b.select("#accept-severity", "ordinary").await;
+    b.select("#accept-track", "clinic").await;
+    b.fill("#accept-note", "邻里纠纷，由社区调委会调解").await;
+    b.act("accept", "已受理").await;
+    b.open_action("assign").await;
+    b.select_label("#assign-org", "东门社区人民调解委员会")
+        .await;
+    b.act("assign", "已派单").await;
+    assert_eq!(b.text(".case-head .status").await, "待签收");
+    b.shot("06-assigned").await;
+    b.sign_out().await;
+
+    // The committee's mediator: 签收 → 开始调解 → 调解记录 → 结案.
+    b.sign_in("t0v0").await;
+    assert!(
+        b.texts("td.c-number a").await.contains(&number),
+        "the case is in the committee's queue"
+    );
+    b.goto(&case_path).await;
+    b.act("acknowledge", "已签收").await;
+    b.open_action("start-mediation").await;
+    b.click("#act-start-mediation input[name=parties_consented]")
+        .await;
+    b.act("start-mediation", "已开始调解").await;
+    b.open_action("sessions").await;
+    b.select("#s-mode", "in_person").await;
+    b.fill("#s-place", "东门社区调解室").await;
+    b.fill("#s-attendees", "张秀兰、李建国").await;
+    b.fill(
+        "#s-minutes",
+        "双方陈述事实。经调解，李建国同意三日内清理楼道杂物，今后不再占用公共通道。",
+    )
+    .await;
+    b.act("sessions", "调解记录已保存").await;
+    b.open_action("close").await;
+    b.select("#close-outcome", "succeeded").await;
+    b.fill(
+        "#close-agreement",
+        "李建国于三日内清理楼道杂物；双方今后互谅互让，和睦相处。",
+    )
+    .await;
+    b.act("close", "已结案").await;
+    assert_eq!(b.text(".case-head .status").await, "已结案");
+
+    // The timeline shows every step, who did it and the hash of each event.
+    assert_eq!(
+        b.texts(".tl-label").await,
+        [
+            "登记",
+            "受理",
+            "派单",
+            "签收",
+            "开始调解",
+            "调解记录",
+            "结案"
+        ]
+    );
+    let timeline = b.text(".timeline").await;
+    for expected in [
+        "窗口受理员",
+        "人民调解员",
+        "派单至东门社区人民调解委员会",
+        "调解成功结案",
+    ] {
+        assert!(timeline.contains(expected), "timeline mentions {expected}");
+    }
+    assert_eq!(b.texts(".tl-meta .hash").await.len(), 7);
+    b.shot_of("07-closed-timeline", ".area-timeline").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resident_applies_online_and_tracks_the_case() {
+    let demo = Demo::start();
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &demo.base).await;
+    let phone = fresh_phone("137");
+
+    // 网上申请调解: name and phone, then the code the SMS sender printed.
+    b.goto("/apply").await;
+    b.fill("#name", "王小明").await;
+    b.fill("#phone", &phone).await;
+    b.submit("#send-code").await;
+    assert!(b.text(".alert-ok").await.contains("验证码已发送"));
+    assert_eq!(
+        b.find("#name")
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("王小明"),
+        "the form is kept while the code is sent"
+    );
+    let code = demo.code(&phone, 1);
+    b.fill("#other_name", "赵大海").await;
+    b.select("#division", "339021100002").await;
+    b.select("#dispute_type", "neighbour").await;
+    b.fill(
+        "#description",
+        "楼上邻居赵大海家卫生间漏水，导致我家天花板发霉，多次沟通未果，希望调解解决维修和赔偿。",
+    )
+    .await;
+    // A wrong code is refused, and tells how many tries are left.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    b.fill("#code", wrong).await;
+    b.submit("fieldset:last-of-type button.btn-primary").await;
+    assert!(b.text("#code ~ .field-error").await.contains("还可尝试4次"));
+    b.shot("11-apply-wrong-code").await;
+    b.fill("#code", &code).await;
+    b.submit("fieldset:last-of-type button.btn-primary").await;
+    assert!(b.path().await.starts_with("/apply/done"));
+    let number = b.text("#case-number").await;
+    assert!(number.starts_with("339021-"), "a case number: {number}");
+    b.shot("12-apply-done").await;
+
+    // 案件查询 by number and phone.
+    b.submit("a.btn-primary").await;
+    assert_eq!(
+        b.find("#number")
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some(number.as_str())
+    );
+    b.fill("#phone", &phone).await;
+    b.submit("#send-code").await;
+    let code = demo.code(&phone, 2);
+    b.fill("#code", &code).await;
+    b.submit("form.public-form > button.btn-primary").await;
+    assert!(b.text(".progress h2").await.contains(&number));
+    assert_eq!(b.text(".progress .status").await, "待受理");
+    assert_eq!(b.texts(".progress .tl-label").await, ["登记"]);
+    assert!(b.text(".progress").await.contains("经网上申请登记"));
+    b.shot("13-track").await;
+
+    // The township centre that received it has it in its queue.
+    b.sign_in("t0-centre").await;
+    assert!(
+        b.texts("td.c-number a").await.contains(&number),
+        "the online application is in 城关街道's queue"
+    );
+    b.shot("14-centre-queue").await;
+    b.close().await;
+}

@@ -1,0 +1,12 @@
+//! In-process tests of the HTTP server: every route through `hejie_server::app`, without a
+//! socket, each test over its own SQLite database. Denials are generated, not hand-picked: see
+//! `matrix.rs` for the endpoint × role × jurisdiction matrix.
+
+mod basics;
+mod errors;
+mod flow;
+mod lists;
+mod login;
+mod matrix;
+mod openapi;
+mod support;
