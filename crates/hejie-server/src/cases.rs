@@ -209,34 +209,35 @@ pub async fn register(
     }
     let received_by = user
         .organisation
-        .and_then(|o| state.reference().orgs.get(&o).cloned())
-        .map(|o| OrgRef {
-            id: o.id,
-            name: o.name,
-            division: o.division,
-        });
+        .and_then(|o| state.reference().orgs.get(&o).map(OrgRef::of));
+    let parsed = (channel, dispute_type, parties, location, amount);
+    record(state, meta_for(state, user), parsed, input, received_by).await
+}
+
+/// Records a validated registration with a fresh id and the next case number.
+async fn record(
+    state: &AppState,
+    meta: Meta,
+    (channel, dispute_type, parties, location, amount): Registration,
+    input: &RegisterInput,
+    received_by: Option<OrgRef>,
+) -> Result<Committed, AppError> {
     let description = input.description.clone();
     let head_count = input.head_count;
     let id = CaseId(Uuid::now_v7());
-    let committed = service::register(
-        state.store.as_ref(),
+    let register = move |number| Register {
         id,
-        meta_for(state, user),
-        move |number| Register {
-            id,
-            number,
-            channel,
-            dispute_type,
-            parties,
-            location,
-            description,
-            amount,
-            head_count,
-            received_by,
-        },
-    )
-    .await?;
-    Ok(committed)
+        number,
+        channel,
+        dispute_type,
+        parties,
+        location,
+        description,
+        amount,
+        head_count,
+        received_by,
+    };
+    Ok(service::register(state.store.as_ref(), id, meta, register).await?)
 }
 
 /// Registers a resident's own online application (网上申请), made through self-service with no
@@ -269,34 +270,14 @@ pub async fn register_online(
                     && matches!(o.kind, hejie_domain::org::OrganisationKind::Centre)
             })
         })
-        .map(|o| OrgRef {
-            id: o.id,
-            name: o.name.clone(),
-            division: o.division.clone(),
-        });
+        .map(OrgRef::of);
     let meta = Meta {
         actor: resident_actor(state, name, phone),
         at: now(),
         division: location.division.clone(),
     };
-    let description = input.description.clone();
-    let head_count = input.head_count;
-    let id = CaseId(Uuid::now_v7());
-    Ok(
-        service::register(state.store.as_ref(), id, meta, move |number| Register {
-            id,
-            number,
-            channel,
-            dispute_type,
-            parties,
-            location,
-            description,
-            amount,
-            head_count,
-            received_by,
-        })
-        .await?,
-    )
+    let parsed = (channel, dispute_type, parties, location, amount);
+    record(state, meta, parsed, &input, received_by).await
 }
 
 /// Lists the cases a user may see, narrowed by `filter`.

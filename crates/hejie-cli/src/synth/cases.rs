@@ -448,6 +448,15 @@ pub fn plan(
     }
     // Steps that would happen after `now` have not happened yet.
     steps.retain(|(m, _)| life && m.at <= now);
+    // Work in progress: many recent cases are still waiting at some step (to be accepted,
+    // dispatched, acknowledged, mediated), so a register shows every state.
+    if !steps.is_empty()
+        && now.micros() - registered_at.micros() < 45 * DAY * 1_000_000
+        && rng.random_bool(0.6)
+    {
+        let keep = rng.random_range(0..steps.len());
+        steps.truncate(keep);
+    }
     let n_steps = steps.len() + 1;
 
     let mut random = [0u8; 10];

@@ -350,6 +350,17 @@ pub struct OrgRef {
     pub division: DivisionCode,
 }
 
+impl OrgRef {
+    /// The snapshot of an organisation as it is now.
+    pub fn of(o: &crate::org::Organisation) -> Self {
+        Self {
+            id: o.id,
+            name: o.name.clone(),
+            division: o.division.clone(),
+        }
+    }
+}
+
 /// A snapshot of a person (staff member) as the record names them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRef {

@@ -232,11 +232,7 @@ impl ToCommand for AssignRequest {
             .and_then(|id| r.orgs.get(&hejie_domain::org::OrganisationId(id)))
             .ok_or_else(|| AppError::validation("organisation_id", "请选择承办单位"))?;
         Ok(Command::Assign {
-            organisation: hejie_domain::case::OrgRef {
-                id: org.id,
-                name: org.name.clone(),
-                division: org.division.clone(),
-            },
+            organisation: hejie_domain::case::OrgRef::of(org),
             person: None,
             note: opt(&self.note),
         })
