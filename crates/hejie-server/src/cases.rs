@@ -207,11 +207,32 @@ pub async fn register(
             message: "所选区划不在您的辖区内".to_owned(),
         });
     }
+    // Staff without a unit (grid workers, legal advisors) report to the nearest centre, so the
+    // case lands in a queue.
     let received_by = user
         .organisation
-        .and_then(|o| state.reference().orgs.get(&o).map(OrgRef::of));
+        .and_then(|o| state.reference().orgs.get(&o).map(OrgRef::of))
+        .or_else(|| nearest_centre(state, &location.division));
     let parsed = (channel, dispute_type, parties, location, amount);
     record(state, meta_for(state, user), parsed, input, received_by).await
+}
+
+/// The 调处化解中心 at or nearest above `division` (the village's, else the township's, else the
+/// county's).
+fn nearest_centre(state: &AppState, division: &DivisionCode) -> Option<OrgRef> {
+    let reference = state.reference();
+    reference
+        .tree
+        .path(division)
+        .iter()
+        .rev()
+        .find_map(|d| {
+            reference.orgs.values().find(|o| {
+                o.division == d.code
+                    && matches!(o.kind, hejie_domain::org::OrganisationKind::Centre)
+            })
+        })
+        .map(OrgRef::of)
 }
 
 /// Records a validated registration with a fresh id and the next case number.
@@ -258,19 +279,7 @@ pub async fn register_online(
         ..input.clone()
     };
     let (channel, dispute_type, parties, location, amount) = parse_registration(state, &input)?;
-    let reference = state.reference();
-    let received_by = reference
-        .tree
-        .path(&location.division)
-        .iter()
-        .rev()
-        .find_map(|d| {
-            reference.orgs.values().find(|o| {
-                o.division == d.code
-                    && matches!(o.kind, hejie_domain::org::OrganisationKind::Centre)
-            })
-        })
-        .map(OrgRef::of);
+    let received_by = nearest_centre(state, &location.division);
     let meta = Meta {
         actor: resident_actor(state, name, phone),
         at: now(),

@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Auth, ID_NUMBER, PHONE, Place, TestApp, accept_body, str_of};
+use hejie_domain::user::Role;
+
+use crate::support::{Auth, ID_NUMBER, PHONE, Place, TestApp, accept_body, str_of, username};
 
 fn actions(view: &Value) -> Vec<&str> {
     view["actions"]
@@ -260,4 +262,34 @@ async fn declining_and_withdrawing_and_referring_end_a_case() {
     .expect_error(422, "remedies_not_informed");
     let v = app.command(&mediator, fid, "close", fail).await;
     assert_eq!(v["outcome"]["code"], "failed");
+}
+
+#[tokio::test]
+async fn a_grid_workers_report_lands_in_the_nearest_centres_queue() {
+    let app = TestApp::new().await;
+    let worker = app.bearer(&username(Place::A, Role::GridWorker)).await;
+    let case = app
+        .register(&worker, Place::A, "网格员巡查发现两户因排水沟堵塞争吵")
+        .await;
+    // The grid worker has no unit, so the township centre above the village receives the case.
+    let holder = &case["holder"]["organisation_id"];
+    assert_eq!(
+        holder.as_str(),
+        Some(app.fx.orgs.centre(Place::A).id.to_string().as_str()),
+        "{case}"
+    );
+    // And it is in that centre's queue: the township clerk sees it when filtering by holder.
+    let clerk = app.bearer(&username(Place::A, Role::WindowClerk)).await;
+    let path = format!("/api/v1/cases?holder={}", app.fx.orgs.centre(Place::A).id);
+    let list = app.get(&clerk, &path).await.expect(200);
+    let numbers: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["number"].as_str())
+        .collect();
+    assert!(
+        numbers.contains(&case["number"].as_str().expect("number")),
+        "{list}"
+    );
 }
