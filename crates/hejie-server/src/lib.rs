@@ -8,6 +8,7 @@ pub mod cases;
 pub mod error;
 pub mod metrics;
 pub mod middleware;
+pub mod open311;
 pub mod pages;
 pub mod present;
 pub mod sms;
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
+        .merge(open311::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .layer(axum::middleware::from_fn(middleware::security::same_origin))

@@ -46,6 +46,10 @@ impl From<QueryRejection> for AppError {
         cases::commands::acknowledge, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
         cases::commands::personal_data,
+        crate::open311::services_json, crate::open311::services_xml,
+        crate::open311::list_requests_json, crate::open311::create_request_json,
+        crate::open311::list_requests_xml, crate::open311::create_request_xml,
+        crate::open311::one_request,
     ),
     tags((name = "auth", description = "登录与令牌"), (name = "reference", description = "区划与单位"),
          (name = "cases", description = "案件"))

@@ -8,5 +8,6 @@ mod flow;
 mod lists;
 mod login;
 mod matrix;
+mod open311;
 mod openapi;
 mod support;
