@@ -204,9 +204,12 @@ mod tests {
         sealed.kind = PiiKind::IdNumber;
         assert_eq!(s.open(&sealed), Err(UnsealError::Tampered));
         sealed.kind = PiiKind::Phone;
-        sealed.ciphertext.pop();
-        sealed.ciphertext.push('A');
-        assert!(s.open(&sealed).is_err());
+        // Flip one bit of the ciphertext body: authentication must catch it.
+        let (head, body) = sealed.ciphertext.rsplit_once(':').unwrap();
+        let mut blob = B64.decode(body).unwrap();
+        blob[14] ^= 0x01;
+        sealed.ciphertext = format!("{head}:{}", B64.encode(blob));
+        assert_eq!(s.open(&sealed), Err(UnsealError::Tampered));
     }
 
     #[test]
