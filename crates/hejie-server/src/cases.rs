@@ -11,12 +11,14 @@ use hejie_domain::division::DivisionCode;
 use hejie_domain::error::CommandName;
 use hejie_domain::money::Money;
 use hejie_domain::personal::{IdNumber, PhoneNumber, PiiKind};
+use hejie_domain::timestamp::CST;
 use hejie_domain::user::{Actor, Role, User};
+use hejie_intake::{Assessment, Classification};
 use hejie_store::{CaseFilter, CaseSummary, Committed, now, service};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, CLASSIFIER_MODEL};
 
 /// Where an action by `user` happens: their organisation's division, or their jurisdiction.
 pub fn meta_for(state: &AppState, user: &User) -> Meta {
@@ -194,9 +196,7 @@ pub async fn register(
     input: &RegisterInput,
 ) -> Result<Committed, AppError> {
     let (channel, dispute_type, parties, location, amount) = parse_registration(state, input)?;
-    if !hejie_domain::authz::role_may(user.role, Action::Command(CommandName::Register)) {
-        return Err(Denied::Role.into());
-    }
+    may_register(user)?;
     // A grid worker's jurisdiction is the grid, and a case reported from a grid is located in
     // its village with the grid alongside (the case rules check that the grid lies there).
     let inside =
@@ -213,8 +213,135 @@ pub async fn register(
         .organisation
         .and_then(|o| state.reference().orgs.get(&o).map(OrgRef::of))
         .or_else(|| nearest_centre(state, &location.division));
+    let chosen = dispute_type;
     let parsed = (channel, dispute_type, parties, location, amount);
-    record(state, meta_for(state, user), parsed, input, received_by).await
+    let committed = record(state, meta_for(state, user), parsed, input, received_by).await?;
+    if let Some(t) = chosen {
+        learn_if_corrected(state, &input.description, t).await;
+    }
+    Ok(committed)
+}
+
+/// Refuses users whose role may not register cases. Registration and the intake aids
+/// (suggestions while typing, corrections of the classifier) share this one permission.
+fn may_register(user: &User) -> Result<(), AppError> {
+    if hejie_domain::authz::role_may(user.role, Action::Command(CommandName::Register)) {
+        Ok(())
+    } else {
+        Err(Denied::Role.into())
+    }
+}
+
+/// The longest complaint text the intake aids read, in characters.
+const MAX_INTAKE_TEXT: usize = 10_000;
+
+/// Validates the complaint text given to the intake aids.
+fn intake_text(text: &str) -> Result<&str, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::validation("text", "请填写纠纷情况"));
+    }
+    if text.chars().count() > MAX_INTAKE_TEXT {
+        return Err(AppError::validation(
+            "text",
+            format!("纠纷情况不能超过 {MAX_INTAKE_TEXT} 字"),
+        ));
+    }
+    Ok(text)
+}
+
+/// What the window is told about a complaint while it is typed: the likeliest dispute types
+/// and why, and the risk and triage hints.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub classification: Classification,
+    pub assessment: Assessment,
+}
+
+/// Suggests type, severity and track for a complaint text as typed by a user who may register
+/// cases. `amount` is in yuan as typed (blank for none).
+pub fn suggest(
+    state: &AppState,
+    user: &User,
+    text: &str,
+    head_count: Option<u32>,
+    amount: Option<&str>,
+) -> Result<Suggestion, AppError> {
+    may_register(user)?;
+    let text = intake_text(text)?;
+    let amount = amount
+        .and_then(blank)
+        .map(Money::parse)
+        .transpose()
+        .map_err(|e| AppError::validation("amount", e.message))?;
+    let classification = state
+        .classifier
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .classify(text);
+    let month = u8::from(now().to_datetime().to_offset(CST).month());
+    let assessment = hejie_intake::assess(text, head_count, amount.map(Money::fen), month, 0);
+    Ok(Suggestion {
+        classification,
+        assessment,
+    })
+}
+
+/// Teaches the classifier that `text` is of `dispute_type` (code or name), as a clerk's
+/// correction, and stores the updated model.
+pub async fn correct(
+    state: &AppState,
+    user: &User,
+    text: &str,
+    dispute_type: &str,
+) -> Result<(), AppError> {
+    may_register(user)?;
+    let text = intake_text(text)?;
+    let t = DisputeType::parse(dispute_type.trim())
+        .map_err(|_| AppError::validation("dispute_type", "请选择纠纷类型"))?;
+    learn(state, text, t).await
+}
+
+/// Learns from a registration whose type the clerk chose, but only when the classifier would
+/// have proposed another first (a correction): agreeing texts teach little and would only grow
+/// the model. A failure to store the model is logged, not reported: the case is registered.
+async fn learn_if_corrected(state: &AppState, description: &str, chosen: DisputeType) {
+    let Some(text) = blank(description) else {
+        return;
+    };
+    if text.chars().count() > MAX_INTAKE_TEXT {
+        return;
+    }
+    let proposed = state
+        .classifier
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .classify(text)
+        .best();
+    if proposed != chosen
+        && let Err(e) = learn(state, text, chosen).await
+    {
+        tracing::warn!(error = ?e, "could not store the corrected classifier");
+    }
+}
+
+/// Adds one labelled text to the classifier and stores the model. Corrections take turns, so
+/// the stored model always includes every correction learned before it.
+async fn learn(state: &AppState, text: &str, t: DisputeType) -> Result<(), AppError> {
+    let _turn = state.model_writes.lock().await;
+    let body = {
+        let mut model = state
+            .classifier
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        model.learn(text, t);
+        model.to_json().map_err(AppError::internal)?
+    };
+    state
+        .store
+        .put_model(CLASSIFIER_MODEL, &body, now())
+        .await?;
+    Ok(())
 }
 
 /// The 调处化解中心 at or nearest above `division` (the village's, else the township's, else the

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use hejie_domain::division::{Division, DivisionCode, DivisionTree};
 use hejie_domain::org::{Organisation, OrganisationId};
 use hejie_domain::personal::PiiSealer;
+use hejie_intake::Classifier;
 use hejie_store::Store;
 
 use crate::error::AppError;
@@ -68,7 +69,16 @@ pub struct Inner {
     pub config: Config,
     pub reference: RwLock<Arc<Reference>>,
     pub metrics: Metrics,
+    /// The intake classifier, learned online from clerks' corrections and kept in the store
+    /// under [`CLASSIFIER_MODEL`].
+    pub classifier: RwLock<Classifier>,
+    /// Held while a correction is learned and persisted, so the stored model is always the
+    /// latest (two corrections never write their snapshots out of order).
+    pub model_writes: tokio::sync::Mutex<()>,
 }
+
+/// The name under which the intake classifier is stored.
+pub const CLASSIFIER_MODEL: &str = "classifier";
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,6 +113,7 @@ impl AppState {
         sms: Arc<dyn SmsSender>,
         config: Config,
     ) -> Result<Self, AppError> {
+        let classifier = load_classifier(store.as_ref()).await?;
         let state = AppState(Arc::new(Inner {
             store,
             sealer,
@@ -110,6 +121,8 @@ impl AppState {
             config,
             reference: RwLock::new(Arc::new(Reference::default())),
             metrics: Metrics::default(),
+            classifier: RwLock::new(classifier),
+            model_writes: tokio::sync::Mutex::new(()),
         }));
         state.reload_reference().await?;
         Ok(state)
@@ -134,5 +147,21 @@ impl AppState {
 
     pub fn reference(&self) -> Arc<Reference> {
         self.reference.read().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+/// The stored classifier, or the seeded one when none is stored yet. A stored model that no
+/// longer reads (a format from another version) is replaced by the seeded one, with a warning,
+/// rather than keeping the server from starting.
+async fn load_classifier(store: &dyn Store) -> Result<Classifier, AppError> {
+    match store.model(CLASSIFIER_MODEL).await? {
+        Some((body, _)) => match Classifier::from_json(&body) {
+            Ok(model) => Ok(model),
+            Err(e) => {
+                tracing::warn!(error = %e, "stored classifier unreadable; starting from the seed set");
+                Ok(Classifier::seeded())
+            }
+        },
+        None => Ok(Classifier::seeded()),
     }
 }

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod chain;
+pub mod models;
 pub mod postgres;
 pub mod rows;
 pub mod service;
@@ -31,6 +32,7 @@ use hejie_domain::user::User;
 pub use accounts::{AccountStore, LoginInfo, Session, Verification};
 pub use audit::{AuditReport, Problem};
 pub use chain::StoredEvent;
+pub use models::ModelStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -170,7 +172,7 @@ pub struct Checkpoint {
 
 /// The case store. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
 #[async_trait]
-pub trait Store: AccountStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: AccountStore + ModelStore + Send + Sync + std::fmt::Debug + 'static {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -1,5 +1,6 @@
 //! Integration tests of the intake crate: classifier accuracy on the held-out set, online
-//! learning, persistence, and the risk and triage hints.
+//! learning, persistence, the risk and triage hints, and routing.
 
 mod classifier;
 mod risk;
+mod routing;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod intake;
 pub mod reference;
 
 use axum::Router;
@@ -46,13 +47,14 @@ impl From<QueryRejection> for AppError {
         cases::commands::acknowledge, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
         cases::commands::personal_data,
+        intake::suggest, intake::corrections,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
         crate::open311::list_requests_xml, crate::open311::create_request_xml,
         crate::open311::one_request,
     ),
     tags((name = "auth", description = "登录与令牌"), (name = "reference", description = "区划与单位"),
-         (name = "cases", description = "案件"))
+         (name = "cases", description = "案件"), (name = "intake", description = "智能受理"))
 )]
 pub struct ApiDoc;
 
@@ -81,6 +83,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/close", post(c::close))
         .route("/api/v1/cases/{id}/follow-up", post(c::follow_up))
         .route("/api/v1/cases/{id}/personal-data", post(c::personal_data))
+        .route("/api/v1/intake/suggest", post(intake::suggest))
+        .route("/api/v1/intake/corrections", post(intake::corrections))
         .route("/api/openapi.json", get(openapi))
 }
 

@@ -5,6 +5,7 @@
 mod basics;
 mod errors;
 mod flow;
+mod intake;
 mod lists;
 mod login;
 mod matrix;

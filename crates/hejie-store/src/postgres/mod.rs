@@ -5,6 +5,7 @@
 //! version check, so of two writers at the same version exactly one proceeds.
 
 mod accounts;
+mod models;
 
 use std::str::FromStr;
 
@@ -40,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "case_address",
         include_str!("../../migrations/postgres/0003_case_address.sql"),
+    ),
+    (
+        4,
+        "models",
+        include_str!("../../migrations/postgres/0004_models.sql"),
     ),
 ];
 

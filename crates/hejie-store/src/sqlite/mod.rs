@@ -10,6 +10,7 @@
 //! the schema and prepare every statement again.
 
 mod accounts;
+mod models;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "case_address",
         include_str!("../../migrations/sqlite/0003_case_address.sql"),
+    ),
+    (
+        4,
+        "models",
+        include_str!("../../migrations/sqlite/0004_models.sql"),
     ),
 ];
 
