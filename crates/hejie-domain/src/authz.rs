@@ -66,7 +66,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
             N::Accept | N::Decline => {
                 matches!(role, R::WindowClerk | R::JudicialGeneralAdvisor | R::Admin)
             }
-            N::Assign => matches!(
+            N::Assign | N::Route => matches!(
                 role,
                 R::WindowClerk | R::JudicialGeneralAdvisor | R::Supervisor | R::Admin
             ),
@@ -154,6 +154,7 @@ pub fn available_commands(user: &User, case: &Case) -> Vec<CommandName> {
         N::Accept,
         N::Decline,
         N::Assign,
+        N::Route,
         N::Acknowledge,
         N::StartMediation,
         N::RecordSession,

@@ -11,6 +11,7 @@ pub mod middleware;
 pub mod open311;
 pub mod pages;
 pub mod present;
+pub mod routing;
 pub mod sms;
 pub mod state;
 

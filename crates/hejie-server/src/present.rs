@@ -95,6 +95,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::Accept => "accept",
         N::Decline => "decline",
         N::Assign => "assign",
+        N::Route => "route",
         N::Acknowledge => "acknowledge",
         N::StartMediation => "start-mediation",
         N::RecordSession => "sessions",
@@ -287,6 +288,11 @@ pub fn describe(body: &EventBody) -> String {
                 .unwrap_or_default(),
             note.as_ref().map(|n| format!("：{n}")).unwrap_or_default()
         ),
+        EventBody::Routed {
+            organisation,
+            rule,
+            reason,
+        } => format!("按分流规则派单至{}：{reason}（规则 {rule}）", organisation.name),
         EventBody::Acknowledged { organisation, .. } => format!("{}签收", organisation.name),
         EventBody::MediationStarted { mediator } => {
             format!("经双方当事人同意，由{}开始调解", mediator.name)

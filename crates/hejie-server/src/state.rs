@@ -72,6 +72,8 @@ pub struct Inner {
     /// The intake classifier, learned online from clerks' corrections and kept in the store
     /// under [`CLASSIFIER_MODEL`].
     pub classifier: RwLock<Classifier>,
+    /// The routing rules (the built-in default set until administrators can edit them).
+    pub routing: hejie_intake::RoutingRules,
     /// Held while a correction is learned and persisted, so the stored model is always the
     /// latest (two corrections never write their snapshots out of order).
     pub model_writes: tokio::sync::Mutex<()>,
@@ -122,6 +124,7 @@ impl AppState {
             reference: RwLock::new(Arc::new(Reference::default())),
             metrics: Metrics::default(),
             classifier: RwLock::new(classifier),
+            routing: hejie_intake::RoutingRules::default_rules(),
             model_writes: tokio::sync::Mutex::new(()),
         }));
         state.reload_reference().await?;

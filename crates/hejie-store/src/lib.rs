@@ -213,6 +213,9 @@ pub trait Store: AccountStore + ModelStore + Send + Sync + std::fmt::Debug + 'st
     /// How many cases match the filter, by status (the filter's cursor and limit are ignored).
     async fn count_by_status(&self, filter: &CaseFilter) -> Result<Vec<(Status, u64)>>;
 
+    /// Open cases per holder organisation (id → count): the load routing balances.
+    async fn open_load(&self) -> Result<Vec<(String, u64)>>;
+
     /// Records a checkpoint over the heads of every case changed since the last one.
     /// Returns `None` when nothing changed.
     async fn checkpoint(&self, at: Timestamp) -> Result<Option<Checkpoint>>;

@@ -391,3 +391,8 @@ pub fn count_query(f: &CaseFilter) -> (String, Vec<Bind>) {
     sql.push_str(" GROUP BY status");
     (sql, binds)
 }
+
+/// Open cases per holder organisation.
+pub const OPEN_LOAD: &str = "SELECT holder_org, COUNT(*) FROM cases WHERE holder_org IS NOT NULL \
+     AND status IN ('registered', 'accepted', 'assigned', 'in_progress', 'mediating') \
+     GROUP BY holder_org";

@@ -122,6 +122,22 @@ fn decide(
                 note: optional_text("note", note.as_deref(), LONG)?,
             }
         }
+        Command::Route {
+            organisation,
+            rule,
+            reason,
+        } => {
+            if status != Status::Accepted
+                && case.holder.as_ref().map(|h| h.organisation.id) == Some(organisation.id)
+            {
+                return Err(DomainError::AlreadyHeld);
+            }
+            EventBody::Routed {
+                organisation,
+                rule: text("rule", &rule, 64)?,
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
         Command::Acknowledge { person } => {
             let holder = case.holder.as_ref().ok_or_else(refuse)?;
             if meta.actor.organisation != Some(holder.organisation.id) {
@@ -307,7 +323,7 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
     match command {
         N::Register => false,
         N::Accept | N::Decline => status == Status::Registered,
-        N::Assign => matches!(
+        N::Assign | N::Route => matches!(
             status,
             Status::Accepted | Status::Assigned | Status::InProgress
         ),

@@ -68,6 +68,12 @@ pub enum Command {
         person: Option<PersonRef>,
         note: Option<String>,
     },
+    /// 派单 by the routing rules: the rule that fired is part of the record.
+    Route {
+        organisation: OrgRef,
+        rule: String,
+        reason: String,
+    },
     /// 签收 by the holder organisation.
     Acknowledge {
         person: Option<PersonRef>,
@@ -117,6 +123,7 @@ impl Command {
             Command::Accept { .. } => N::Accept,
             Command::Decline { .. } => N::Decline,
             Command::Assign { .. } => N::Assign,
+            Command::Route { .. } => N::Route,
             Command::Acknowledge { .. } => N::Acknowledge,
             Command::StartMediation { .. } => N::StartMediation,
             Command::RecordSession { .. } => N::RecordSession,
@@ -165,6 +172,12 @@ pub enum EventBody {
         person: Option<PersonRef>,
         note: Option<String>,
     },
+    /// Dispatched by the routing rules.
+    Routed {
+        organisation: OrgRef,
+        rule: String,
+        reason: String,
+    },
     Acknowledged {
         organisation: OrgRef,
         person: Option<PersonRef>,
@@ -207,6 +220,7 @@ impl EventBody {
             EventBody::Accepted { .. } => "accepted",
             EventBody::Declined { .. } => "declined",
             EventBody::Assigned { .. } => "assigned",
+            EventBody::Routed { .. } => "routed",
             EventBody::Acknowledged { .. } => "acknowledged",
             EventBody::MediationStarted { .. } => "mediation_started",
             EventBody::SessionRecorded { .. } => "session_recorded",
@@ -224,6 +238,7 @@ impl EventBody {
             EventBody::Accepted { .. } => "受理",
             EventBody::Declined { .. } => "不予受理并引导",
             EventBody::Assigned { .. } => "派单",
+            EventBody::Routed { .. } => "按规则派单",
             EventBody::Acknowledged { .. } => "签收",
             EventBody::MediationStarted { .. } => "开始调解",
             EventBody::SessionRecorded { .. } => "调解记录",

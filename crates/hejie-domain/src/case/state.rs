@@ -141,6 +141,13 @@ impl CaseState {
                     person: person.clone(),
                 });
             }
+            EventBody::Routed { organisation, .. } => {
+                c.status = Status::Assigned;
+                c.holder = Some(Holder {
+                    organisation: organisation.clone(),
+                    person: None,
+                });
+            }
             EventBody::Acknowledged {
                 organisation,
                 person,

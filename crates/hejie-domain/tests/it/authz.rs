@@ -324,9 +324,9 @@ fn available_commands_follow_status_role_and_holder() {
         // status               clerk                          mediator                          other committee    supervisor
         (Status::Registered, &[N::Accept, N::Decline, N::Close], &[],                              &[],            &[]),
         (Status::Declined,   &[],                                &[],                              &[],            &[]),
-        (Status::Accepted,   &[N::Assign, N::Close],             &[],                              &[],            &[N::Assign]),
-        (Status::Assigned,   &[N::Assign],                       &[N::Acknowledge, N::Close],      &[],            &[N::Assign]),
-        (Status::InProgress, &[N::Assign],                       &[N::StartMediation, N::Close],   &[],            &[N::Assign]),
+        (Status::Accepted,   &[N::Assign, N::Route, N::Close], &[],                            &[],            &[N::Assign, N::Route]),
+        (Status::Assigned,   &[N::Assign, N::Route],           &[N::Acknowledge, N::Close],    &[],            &[N::Assign, N::Route]),
+        (Status::InProgress, &[N::Assign, N::Route],           &[N::StartMediation, N::Close], &[],            &[N::Assign, N::Route]),
         (Status::Mediating,  &[],                                &[N::RecordSession, N::Close],    &[],            &[]),
         (Status::Closed,     &[N::FollowUp],                     &[N::FollowUp],                   &[N::FollowUp], &[N::FollowUp]),
         (Status::FollowedUp, &[N::FollowUp],                     &[N::FollowUp],                   &[N::FollowUp], &[N::FollowUp]),

@@ -1,5 +1,6 @@
 //! The accepted path of every case command: what it records and where it leaves the case.
 
+use hejie_domain::DomainError;
 use hejie_domain::case::{
     Command, ContactMethod, DisputeType, EventBody, Holder, Obligation, Outcome, Satisfaction,
     SessionMode, Severity, Status, Track,
@@ -424,4 +425,48 @@ fn follow_up_after_closing_and_again_after_a_follow_up() {
     // Following up does not reopen or re-close the case.
     let closed_hour = i64::try_from(bodies_to(Status::Closed).len() - 1).unwrap();
     assert_eq!(case.closed_at, Some(at(closed_hour)));
+}
+
+#[test]
+fn route_records_the_rule_that_fired_and_hands_the_case_over() {
+    let rule_routed = EventBody::Routed {
+        organisation: committee(),
+        rule: "ordinary-village".to_owned(),
+        reason: "邻里，一般，转东门村人民调解委员会（规则 ordinary-village）".to_owned(),
+    };
+    let state = given(history_to(Status::Accepted))
+        .when(
+            meta(clerk(), 3),
+            Command::Route {
+                organisation: committee(),
+                rule: " ordinary-village ".to_owned(),
+                reason: "邻里，一般，转东门村人民调解委员会（规则 ordinary-village）".to_owned(),
+            },
+        )
+        .then_events(vec![rule_routed]);
+    let case = state.case().unwrap();
+    assert_eq!(case.status, Status::Assigned);
+    assert_eq!(case.holder.as_ref().unwrap().organisation, committee());
+    // Routing again to the organisation that already holds the case is refused.
+    given(history_to(Status::Assigned))
+        .when(
+            meta(clerk(), 9),
+            Command::Route {
+                organisation: committee(),
+                rule: "ordinary-village".to_owned(),
+                reason: "重复".to_owned(),
+            },
+        )
+        .then_error(DomainError::AlreadyHeld);
+    // A rule must be named.
+    given(history_to(Status::Accepted))
+        .when(
+            meta(clerk(), 3),
+            Command::Route {
+                organisation: committee(),
+                rule: " ".to_owned(),
+                reason: "理由".to_owned(),
+            },
+        )
+        .then_invalid("rule");
 }

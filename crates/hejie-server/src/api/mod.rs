@@ -44,6 +44,7 @@ impl From<QueryRejection> for AppError {
         reference::divisions, reference::organisations,
         cases::register, cases::list, cases::get, cases::events,
         cases::commands::accept, cases::commands::decline, cases::commands::assign,
+        cases::commands::route,
         cases::commands::acknowledge, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
         cases::commands::personal_data,
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/accept", post(c::accept))
         .route("/api/v1/cases/{id}/decline", post(c::decline))
         .route("/api/v1/cases/{id}/assign", post(c::assign))
+        .route("/api/v1/cases/{id}/route", post(c::route))
         .route("/api/v1/cases/{id}/acknowledge", post(c::acknowledge))
         .route(
             "/api/v1/cases/{id}/start-mediation",

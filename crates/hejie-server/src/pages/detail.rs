@@ -156,6 +156,7 @@ fn label_of(action: &str) -> &'static str {
         "accept" => CommandName::Accept.label(),
         "decline" => CommandName::Decline.label(),
         "assign" => CommandName::Assign.label(),
+        "route" => CommandName::Route.label(),
         "acknowledge" => CommandName::Acknowledge.label(),
         "start-mediation" => CommandName::StartMediation.label(),
         "sessions" => CommandName::RecordSession.label(),
@@ -172,7 +173,7 @@ fn done_notice(done: &str) -> &'static str {
         "register-accept" => "案件已登记并受理，请继续派单。",
         "accept" => "已受理。",
         "decline" => "已作不予受理处理，并记录了引导去向。",
-        "assign" => "已派单，等待承办单位签收。",
+        "assign" | "route" => "已派单，等待承办单位签收。",
         "acknowledge" => "已签收，本单位开始办理。",
         "start-mediation" => "已开始调解。",
         "sessions" => "调解记录已保存。",
@@ -231,6 +232,8 @@ struct Forms {
     satisfactions: Vec<Opt>,
     performed: Vec<Opt>,
     has_agreement: bool,
+    /// What the routing rules propose (organisation name, reason), when routing is offered.
+    route: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -447,6 +450,13 @@ pub async fn render_case(
             g.options.push(Opt::new(&id, &label, &chosen));
         }
     }
+    let route = if c.actions.iter().any(|a| a == "route") {
+        commands::proposal(state, case)
+            .await?
+            .map(|d| (d.organisation.name, d.reason))
+    } else {
+        None
+    };
     let mediating = case.status == Status::Mediating;
     let outcomes: Vec<(&str, &str)> = [
         ("succeeded", "调解成功（达成协议）", mediating),
@@ -475,6 +485,7 @@ pub async fn render_case(
         severities: sel("请选择", vocab!(Severity, &v_severity), &v_severity),
         tracks: sel("请选择", vocab!(Track, &v_track), &v_track),
         orgs: org_groups,
+        route,
         modes: sel("请选择", vocab!(SessionMode, &v_mode), &v_mode),
         outcomes: sel("请选择", view::opts(outcomes, &v_outcome), &v_outcome),
         targets: sel("请选择", vocab!(ReferralTarget, &v_target), &v_target),
@@ -580,6 +591,26 @@ action!(start_mediation, StartMediationRequest, "start-mediation");
 action!(record_session, SessionRequest, "sessions");
 action!(close, CloseRequest, "close");
 action!(follow_up, FollowUpRequest, "follow-up");
+
+/// `POST /cases/{id}/route`: dispatch by the routing rules.
+pub async fn route(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form, raw }: CsrfForm<commands::RouteRequest>,
+) -> Result<Response, PageError> {
+    let case_id = parse_id(&id)?;
+    match commands::route_case(&state, &user.user, &id, form.expected_version).await {
+        Ok(_) => Ok(view::see_other(&format!("/cases/{case_id}?done=route"))),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound | AppError::Unauthorized)) => {
+            Err(e.into())
+        }
+        Err(e) => {
+            let status = e.status();
+            let extra = Extra::failed("assign", &raw, &e, "");
+            render_case(&state, &user, case_id, extra, status).await
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct UnmaskForm {

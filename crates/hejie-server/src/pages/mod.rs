@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/accept", post(detail::accept))
         .route("/cases/{id}/decline", post(detail::decline))
         .route("/cases/{id}/assign", post(detail::assign))
+        .route("/cases/{id}/route", post(detail::route))
         .route("/cases/{id}/acknowledge", post(detail::acknowledge))
         .route("/cases/{id}/start-mediation", post(detail::start_mediation))
         .route("/cases/{id}/sessions", post(detail::record_session))

@@ -237,7 +237,7 @@ fn step(e: &StoredEvent) -> Option<Step> {
             "不予受理".to_owned(),
             format!("原因：{reason}。建议：{guidance}"),
         ),
-        EventBody::Assigned { organisation, .. } => (
+        EventBody::Assigned { organisation, .. } | EventBody::Routed { organisation, .. } => (
             "派单".to_owned(),
             format!("已交由{}办理", organisation.name),
         ),

@@ -59,8 +59,9 @@ async fn a_case_runs_its_whole_course_and_the_history_is_chained() {
         .await;
     assert_eq!(v["status"]["code"], "assigned");
     assert_eq!(v["holder"]["organisation_name"], committee.name);
-    // Now the clerk may only reassign; the committee's mediator sees its work.
-    assert_eq!(actions(&v), ["assign"]);
+    // Now the clerk may only reassign (by hand or by the rules); the committee's mediator sees
+    // its work.
+    assert_eq!(actions(&v), ["assign", "route"]);
     let seen = app
         .get(&mediator, &format!("/api/v1/cases/{id}"))
         .await
@@ -292,4 +293,31 @@ async fn a_grid_workers_report_lands_in_the_nearest_centres_queue() {
         numbers.contains(&case["number"].as_str().expect("number")),
         "{list}"
     );
+}
+
+#[tokio::test]
+async fn routing_by_the_rules_records_the_rule_that_fired() {
+    let app = TestApp::new().await;
+    let clerk = app.bearer(&username(Place::A, Role::WindowClerk)).await;
+    let case = app
+        .register(&clerk, Place::A, "邻居在楼道堆放杂物，多次协商未果")
+        .await;
+    let id = str_of(&case, "id").to_owned();
+    let accepted = app.command(&clerk, &id, "accept", accept_body()).await;
+    assert!(actions(&accepted).contains(&"route"), "{accepted}");
+    let v = app.command(&clerk, &id, "route", json!({})).await;
+    // An ordinary civil dispute goes to the committee of the village where it arose.
+    assert_eq!(v["status"]["code"], "assigned");
+    assert_eq!(
+        v["holder"]["organisation_name"],
+        app.fx.orgs.committee(Place::A).name
+    );
+    let events = app
+        .get(&clerk, &format!("/api/v1/cases/{id}/events"))
+        .await
+        .expect(200);
+    let last = events.as_array().and_then(|e| e.last()).expect("events");
+    assert_eq!(last["kind"], "routed");
+    let summary = last["summary"].as_str().expect("summary");
+    assert!(summary.contains("规则 ordinary-village"), "{summary}");
 }

@@ -22,6 +22,7 @@ enum Cmd {
     Accept,
     Decline,
     Assign,
+    Route,
     Acknowledge,
     StartMediation,
     RecordSession,
@@ -44,7 +45,7 @@ fn may(role: Role, cmd: Cmd) -> bool {
             Admin,
         ],
         Cmd::Accept | Cmd::Decline => &[WindowClerk, JudicialGeneralAdvisor, Admin],
-        Cmd::Assign => &[WindowClerk, JudicialGeneralAdvisor, Supervisor, Admin],
+        Cmd::Assign | Cmd::Route => &[WindowClerk, JudicialGeneralAdvisor, Supervisor, Admin],
         Cmd::Acknowledge | Cmd::StartMediation | Cmd::RecordSession => {
             &[Mediator, DepartmentHandler, JudicialGeneralAdvisor, Admin]
         }
@@ -95,12 +96,13 @@ enum Kind {
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 11] = [
+const ENDPOINTS: [(&str, &str, Kind); 12] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("post", "/accept", Kind::Command(Cmd::Accept)),
     ("post", "/decline", Kind::Command(Cmd::Decline)),
     ("post", "/assign", Kind::Command(Cmd::Assign)),
+    ("post", "/route", Kind::Command(Cmd::Route)),
     ("post", "/acknowledge", Kind::Command(Cmd::Acknowledge)),
     (
         "post",
@@ -126,7 +128,7 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         Cmd::Assign => {
             json!({ "organisation_id": app.fx.orgs.centre(place).id.to_string() })
         }
-        Cmd::Acknowledge => json!({}),
+        Cmd::Acknowledge | Cmd::Route => json!({}),
         Cmd::StartMediation => json!({ "parties_consented": true }),
         Cmd::RecordSession => json!({
             "mode": "in_person", "place": "调解室", "attendees": "张三、李四", "minutes": "双方陈述。"
@@ -356,6 +358,7 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
 fn assert_actions(user: &User, holds: bool, view: &Value, context: &str) {
     let expected: Vec<&str> = [
         (Cmd::Assign, "assign"),
+        (Cmd::Route, "route"),
         (Cmd::Acknowledge, "acknowledge"),
         (Cmd::Close, "close"),
     ]

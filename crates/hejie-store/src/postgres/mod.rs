@@ -393,6 +393,16 @@ impl Store for PgStore {
         rows.iter().map(|r| case_row(r)?.to_summary()).collect()
     }
 
+    async fn open_load(&self) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(sql::OPEN_LOAD)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(o, n)| (o, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn count_by_status(&self, filter: &CaseFilter) -> Result<Vec<(Status, u64)>> {
         let (query, binds) = sql::count_query(filter);
         let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(query)), &binds)

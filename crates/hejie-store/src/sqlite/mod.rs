@@ -523,6 +523,22 @@ impl Store for SqliteStore {
         rows.iter().map(CaseRow::to_summary).collect()
     }
 
+    async fn open_load(&self) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = self
+            .read(|conn| {
+                let mut stmt = conn.prepare_cached(sql::OPEN_LOAD)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(o, n)| (o, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn count_by_status(&self, filter: &CaseFilter) -> Result<Vec<(Status, u64)>> {
         let (query, binds) = sql::count_query(filter);
         let rows: Vec<(String, i64)> = self

@@ -488,3 +488,76 @@ pub async fn personal_data(
     .await?;
     Ok(Json(UnmaskResponse { value }))
 }
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RouteRequest {
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub expected_version: Option<u64>,
+}
+
+/// What the routing rules propose for an accepted case (its type, severity and track are known).
+pub async fn proposal(
+    state: &AppState,
+    case: &hejie_domain::case::Case,
+) -> Result<Option<hejie_intake::Decision>, AppError> {
+    let (Some(dispute_type), Some(severity), Some(track)) =
+        (case.dispute_type, case.severity, case.track)
+    else {
+        return Ok(None);
+    };
+    let facts = hejie_intake::CaseFacts {
+        division: case
+            .location
+            .grid
+            .clone()
+            .unwrap_or_else(|| case.location.division.clone()),
+        dispute_type,
+        severity,
+        track,
+        head_count: case.head_count,
+        cross_division: false,
+    };
+    crate::routing::decide(state, &facts).await
+}
+
+/// Dispatches a case to the organisation the routing rules choose, recording the rule.
+pub async fn route_case(
+    state: &AppState,
+    me: &User,
+    id: &str,
+    expected_version: Option<u64>,
+) -> Result<CaseView, AppError> {
+    let case_id = parse_id(id)?;
+    let st = cases::load_visible(state, me, case_id).await?;
+    let case = st.case().ok_or(AppError::NotFound)?;
+    let decision = proposal(state, case).await?.ok_or_else(|| {
+        AppError::validation("route", "没有适用的分流规则，请手动选择承办单位派单")
+    })?;
+    let command = Command::Route {
+        organisation: decision.organisation,
+        rule: decision.rule_id,
+        reason: decision.reason,
+    };
+    cases::run(state, me, case_id, expected_version, command).await?;
+    view_of(state, me, case_id).await
+}
+
+/// Dispatch by the routing rules (按规则派单); the rule that fired is recorded with the event.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/route", tag = "cases", request_body = RouteRequest,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = CaseView),
+              (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn route(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Path(id): Path<String>,
+    Body(req): Body<RouteRequest>,
+) -> Result<Json<CaseView>, AppError> {
+    Ok(Json(
+        route_case(&state, &me.user, &id, req.expected_version).await?,
+    ))
+}
