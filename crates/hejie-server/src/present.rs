@@ -292,7 +292,10 @@ pub fn describe(body: &EventBody) -> String {
             organisation,
             rule,
             reason,
-        } => format!("按分流规则派单至{}：{reason}（规则 {rule}）", organisation.name),
+        } => format!(
+            "按分流规则派单至{}：{reason}（规则 {rule}）",
+            organisation.name
+        ),
         EventBody::Acknowledged { organisation, .. } => format!("{}签收", organisation.name),
         EventBody::MediationStarted { mediator } => {
             format!("经双方当事人同意，由{}开始调解", mediator.name)
