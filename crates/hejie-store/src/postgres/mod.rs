@@ -394,9 +394,7 @@ impl Store for PgStore {
     }
 
     async fn open_load(&self) -> Result<Vec<(String, u64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(sql::OPEN_LOAD)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(sql::OPEN_LOAD).fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(|(o, n)| (o, u64::try_from(n).unwrap_or(0)))
