@@ -30,6 +30,8 @@ pub enum Scenario {
     Detail,
     /// `POST /api/v1/cases` (writes cases).
     Register,
+    /// `POST /api/v1/intake/suggest` with varied complaint texts and a village.
+    Suggest,
 }
 
 impl Scenario {
@@ -38,6 +40,7 @@ impl Scenario {
             Scenario::List => "case list",
             Scenario::Detail => "case detail",
             Scenario::Register => "registration",
+            Scenario::Suggest => "intake suggest",
         }
     }
 }
@@ -202,9 +205,55 @@ impl Plan {
                 self.target
                     .request(Method::POST, "/api/v1/cases", Some(&body))
             }
+            Scenario::Suggest => {
+                let pick = |rng: &mut StdRng, words: &[&'static str]| {
+                    words[rng.random_range(0..words.len())]
+                };
+                let text = format!(
+                    "{}{}{}（{client}-{seq}）",
+                    pick(rng, &SUGGEST_WHO),
+                    pick(rng, &SUGGEST_WHAT),
+                    pick(rng, &SUGGEST_ASK)
+                );
+                let village = &self.villages[rng.random_range(0..self.villages.len())];
+                let body = json!({ "text": text, "division": village });
+                self.target
+                    .request(Method::POST, "/api/v1/intake/suggest", Some(&body))
+            }
         }
     }
 }
+
+/// Openings, matters and demands the suggest scenario combines into complaint texts.
+const SUGGEST_WHO: [&str; 6] = [
+    "村民反映：",
+    "网格员上报：",
+    "来电称",
+    "申请人张某来访，",
+    "我家",
+    "群众来信：",
+];
+const SUGGEST_WHAT: [&str; 12] = [
+    "包工头拖欠二十多个工人三个月工资，快过年了还不给",
+    "邻居装修噪音很大，晚上十一点还在施工",
+    "与隔壁因宅基地边界和围墙位置发生争执",
+    "在网上买的冰箱收到就坏了，商家拒绝退货",
+    "小区物业费上涨，业主认为服务没有改善",
+    "儿子不肯支付老人赡养费，母亲生活困难",
+    "电动车与小轿车在路口相撞，对方不肯赔偿医药费",
+    "化工厂排放废水污染了鱼塘，鱼大量死亡",
+    "在镇卫生院做手术后出现感染，怀疑医疗过错",
+    "合同约定的货款八万元对方一直没有支付",
+    "征地补偿款分配不公，村民意见很大",
+    "夫妻感情破裂，就孩子抚养和财产分割协商不成",
+];
+const SUGGEST_ASK: [&str; 5] = [
+    "，请求调解。",
+    "，多次协商未果。",
+    "，扬言要去县政府上访。",
+    "，希望尽快处理。",
+    "。",
+];
 
 /// What one client saw while measuring.
 #[derive(Debug, Default)]
@@ -515,7 +564,7 @@ pub async fn run(args: Args) -> Result<()> {
     } else {
         Vec::new()
     };
-    let villages = if needs(Scenario::Register) {
+    let villages = if needs(Scenario::Register) || needs(Scenario::Suggest) {
         let v = villages(&target, &jurisdiction).await?;
         if v.is_empty() {
             bail!("no village in the jurisdiction of {}", args.username);

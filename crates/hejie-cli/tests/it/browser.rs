@@ -5,6 +5,9 @@
 //!   list, opens its timeline and accepts and assigns it; the village committee's mediator signs
 //!   in and acknowledges, mediates, records a session and closes it, and the timeline shows each
 //!   step;
+//! - a window clerk types a wage-arrears complaint and the form pre-selects 劳动争议 with risk flags
+//!   and the proposed organisation; the clerk overrides another suggestion, registers, and the
+//!   next suggestion for that text is the clerk's type;
 //! - a resident applies online with an SMS code (read from the server's console), gets the case
 //!   number and tracks the case by number and phone.
 //!
@@ -383,8 +386,11 @@ impl Browser {
 
     /// Submits an action's form and checks the page says it was done.
     async fn act(&self, action: &str, notice: &str) {
-        self.submit(&format!("#act-{action} button[type=submit]"))
-            .await;
+        // The form that posts to this action (the assign box also holds the routing proposal).
+        self.submit(&format!(
+            "#act-{action} form[action$=\"/{action}\"] button[type=submit]"
+        ))
+        .await;
         let path = self.path().await;
         assert!(
             path.contains(&format!("done={action}")),
@@ -392,6 +398,34 @@ impl Browser {
             self.texts(".alert").await.join(" / ")
         );
         assert!(self.text("#notice").await.contains(notice));
+    }
+
+    /// Waits up to five seconds for a script expression to be true.
+    async fn wait_for(&self, js: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let ok = self
+                .c
+                .execute(&format!("return !!({js});"), vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if ok {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what} within 5 s ({js})");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
     }
 
     async fn close(self) {
@@ -643,5 +677,137 @@ async fn resident_applies_online_and_tracks_the_case() {
         "the online application is in 城关街道's queue"
     );
     b.shot("14-centre-queue").await;
+    b.close().await;
+}
+
+/// The suggestion panel is shown and its first proposed type is `code`.
+fn suggested(code: &str) -> String {
+    format!(
+        "!document.querySelector('#suggest').hidden && \
+         document.querySelector('#suggest .chip-top') && \
+         document.querySelector('#suggest .chip-top').getAttribute('data-type') === '{code}'"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intake_suggests_type_risk_and_route_and_learns_the_clerks_override() {
+    let demo = Demo::start();
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &demo.base).await;
+    b.sign_in("clerk").await;
+
+    // Typing a wage-arrears complaint pre-selects 劳动争议 and explains why.
+    b.goto("/intake").await;
+    assert!(
+        b.find("#suggest")
+            .await
+            .attr("hidden")
+            .await
+            .expect("attr")
+            .is_some()
+    );
+    b.select("#division", "339021100001").await;
+    b.c.execute(
+        "document.querySelector('input[name=accept_now]').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    b.click("input[name=accept_now]").await;
+    b.fill(
+        "#description",
+        "包工头拖欠我们二十多个工人三个月工资，快过年了还不给，大家说要去县政府门口拉横幅",
+    )
+    .await;
+    b.wait_for(&suggested("labour"), "a labour suggestion")
+        .await;
+    b.wait_for(
+        "document.querySelector('#dispute_type').value === 'labour'",
+        "劳动争议 pre-selected",
+    )
+    .await;
+    assert_eq!(b.value("#dispute_type").await, "labour");
+    let panel = b.text("#suggest").await;
+    assert!(
+        panel.contains("劳动争议") && panel.contains("依据："),
+        "{panel}"
+    );
+    let flags = b.texts("#suggest .suggest-flags li").await.join(" / ");
+    assert!(
+        flags.contains("欠薪") && flags.contains("聚集"),
+        "risk flags: {flags}"
+    );
+    let org = b.text("#suggest .suggest-org").await;
+    assert!(org.contains("调解") || org.contains("中心"), "route: {org}");
+    assert!(panel.contains("规则"), "the rule's reason: {panel}");
+    // Severity and track in the acceptance section follow the risk assessment.
+    assert!(!b.value("#severity").await.is_empty());
+    assert!(!b.value("#track").await.is_empty());
+    b.shot_of("20-intake-suggest", "#description").await;
+    b.c.set_window_size(390, 844).await.expect("phone size");
+    b.shot_of("21-intake-suggest-phone", "#suggest").await;
+    b.c.set_window_size(1280, 900).await.expect("desktop size");
+
+    // Another complaint: the clerk overrides the suggested type by hand and registers.
+    b.goto("/intake").await;
+    let text = "小区门口的烧烤摊每天晚上油烟很大，熏得我们家没法开窗";
+    b.select("#division", "339021100001").await;
+    b.fill("#description", text).await;
+    b.wait_for(
+        "!document.querySelector('#suggest').hidden && document.querySelector('#suggest .chip-top')",
+        "a suggestion",
+    )
+    .await;
+    let first = b
+        .find("#suggest .chip-top")
+        .await
+        .attr("data-type")
+        .await
+        .expect("attr")
+        .expect("a type");
+    b.wait_for(
+        &format!("document.querySelector('#dispute_type').value === '{first}'"),
+        "the first suggestion pre-selected",
+    )
+    .await;
+    let chosen = if first == "pollution" {
+        "neighbour"
+    } else {
+        "pollution"
+    };
+    b.select("#dispute_type", chosen).await;
+    // Typing on does not undo the clerk's choice.
+    b.fill("#description", &format!("{text}。")).await;
+    b.wait_for(&suggested(&first), "a fresh suggestion").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        b.value("#dispute_type").await,
+        chosen,
+        "the clerk's choice stays"
+    );
+    b.fill("#description", text).await;
+    b.fill("#p0_name", "王春梅").await;
+    b.fill("#p1_name", "刘记烧烤店").await;
+    b.select("#p1_kind", "organisation").await;
+    b.submit(".submit-bar button[type=submit]").await;
+    if b.exists("input[name=force]").await {
+        b.click("input[name=force]").await;
+        b.submit(".submit-bar button[type=submit]").await;
+    }
+    let path = b.path().await;
+    assert!(
+        path.starts_with("/cases/") && path.ends_with("?done=register"),
+        "registered: {path}: {}",
+        b.texts(".alert, .field-error").await.join(" / ")
+    );
+
+    // The override was learned: the same complaint now suggests the clerk's type first.
+    b.goto("/intake").await;
+    b.select("#division", "339021100001").await;
+    b.fill("#description", text).await;
+    b.wait_for(&suggested(chosen), "the learned type first")
+        .await;
+    assert_eq!(b.value("#dispute_type").await, chosen);
+    b.shot_of("22-intake-learned", "#description").await;
     b.close().await;
 }

@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use hejie_intake::RiskKind;
+use hejie_domain::division::DivisionCode;
+use hejie_intake::{CaseFacts, Decision, RiskKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +15,7 @@ use crate::auth::ApiUser;
 use crate::cases::{self, Suggestion};
 use crate::error::AppError;
 use crate::present::Labelled;
+use crate::routing;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,6 +26,9 @@ pub struct SuggestRequest {
     pub head_count: Option<u32>,
     /// Amount in dispute, in yuan, e.g. `3500.50`; if absent, the largest sum in the text counts.
     pub amount: Option<String>,
+    /// Where the dispute arose (village, community or grid code, 12 or 15 digits); when given,
+    /// the response proposes the responsible organisation.
+    pub division: Option<String>,
 }
 
 /// A proposed dispute type.
@@ -73,6 +78,33 @@ pub struct SuggestResponse {
     /// The words that most favoured the first type, strongest first.
     pub evidence: Vec<Evidence>,
     pub risk: RiskView,
+    /// The organisation the routing rules would send the case to, with the suggested type,
+    /// severity and track; null without a division or when no rule finds an organisation.
+    pub route: Option<RouteView>,
+}
+
+/// Where the routing rules would send the case (分流建议).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RouteView {
+    pub organisation_id: String,
+    pub organisation_name: String,
+    /// The id of the rule that fired, e.g. `labour-township`.
+    pub rule_id: String,
+    pub rule_name: String,
+    /// Why, in Chinese.
+    pub reason: String,
+}
+
+impl From<Decision> for RouteView {
+    fn from(d: Decision) -> Self {
+        RouteView {
+            organisation_id: d.organisation.id.0.to_string(),
+            organisation_name: d.organisation.name,
+            rule_id: d.rule_id,
+            rule_name: d.rule_name,
+            reason: d.reason,
+        }
+    }
 }
 
 fn kind_code(kind: RiskKind) -> String {
@@ -116,6 +148,7 @@ impl From<Suggestion> for SuggestResponse {
                 track: Labelled::new(a.suggested_track.code(), a.suggested_track.label()),
                 reasons: a.reasons,
             },
+            route: None,
         }
     }
 }
@@ -130,6 +163,14 @@ pub async fn suggest(
     ApiUser(me): ApiUser,
     Body(req): Body<SuggestRequest>,
 ) -> Result<Json<SuggestResponse>, AppError> {
+    let division = req
+        .division
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(DivisionCode::parse)
+        .transpose()
+        .map_err(|e| AppError::validation("division", e.message))?;
     let s = cases::suggest(
         &state,
         &me.user,
@@ -137,7 +178,19 @@ pub async fn suggest(
         req.head_count,
         req.amount.as_deref(),
     )?;
-    Ok(Json(s.into()))
+    let facts = division.map(|division| CaseFacts {
+        division,
+        dispute_type: s.classification.best(),
+        severity: s.assessment.suggested_severity,
+        track: s.assessment.suggested_track,
+        head_count: req.head_count,
+        cross_division: false,
+    });
+    let mut res = SuggestResponse::from(s);
+    if let Some(facts) = facts {
+        res.route = routing::decide(&state, &facts).await?.map(RouteView::from);
+    }
+    Ok(Json(res))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

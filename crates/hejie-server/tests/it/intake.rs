@@ -98,6 +98,70 @@ async fn a_wage_arrears_complaint_is_labour_with_evidence_and_risk_flags() {
     assert_ne!(risk["track"]["code"], "clinic", "{risk}");
 }
 
+#[tokio::test]
+async fn a_suggestion_with_a_division_proposes_the_responsible_organisation() {
+    let app = TestApp::new().await;
+    let clerk = clerk(&app).await;
+
+    // A group wage-arrears complaint in a village goes to a labour committee, by a labour rule.
+    let res = app
+        .post_json(
+            &clerk,
+            SUGGEST,
+            &json!({ "text": WAGE_ARREARS, "head_count": 23, "division": Place::A.village() }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(top(&res), "labour", "{res}");
+    let route = &res["route"];
+    let rule = route["rule_id"].as_str().expect("a rule id");
+    assert!(rule.starts_with("labour-"), "{route}");
+    let org = route["organisation_id"].as_str().expect("an organisation");
+    let name = route["organisation_name"].as_str().expect("a name");
+    assert!(
+        uuid::Uuid::parse_str(org).is_ok() && !name.is_empty(),
+        "{route}"
+    );
+    assert!(
+        !route["rule_name"].as_str().expect("a rule name").is_empty(),
+        "{route}"
+    );
+    let reason = route["reason"].as_str().expect("a reason");
+    assert!(
+        reason.contains("劳动争议") && reason.contains(rule),
+        "{reason}"
+    );
+    assert!(
+        reason
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{reason}"
+    );
+    // Group or 较大: the county labour committee, when the county has one.
+    let county_labour = app
+        .state
+        .reference()
+        .orgs
+        .values()
+        .any(|o| o.name.contains("劳动") && o.name.contains("县"));
+    if county_labour {
+        assert_eq!(rule, "labour-county", "{route}");
+    }
+
+    // Without a division there is no route; a malformed one names its field.
+    let res = suggest(&app, &clerk, WAGE_ARREARS).await;
+    assert!(res["route"].is_null(), "{res}");
+    let err = app
+        .post_json(
+            &clerk,
+            SUGGEST,
+            &json!({ "text": WAGE_ARREARS, "division": "12ab" }),
+        )
+        .await
+        .expect_error(400, "validation");
+    assert_eq!(err["field"], "division", "{err}");
+}
+
 fn codes_of_flags(res: &Value) -> Vec<String> {
     res["risk"]["flags"]
         .as_array()
