@@ -53,7 +53,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::ViewCase => staff,
         Action::Administer => role == R::Admin,
         Action::Command(name) => match name {
-            N::Register => matches!(
+            N::Register | N::LinkReport => matches!(
                 role,
                 R::WindowClerk
                     | R::GridWorker

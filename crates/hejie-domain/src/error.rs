@@ -81,6 +81,7 @@ pub enum CommandName {
     FollowUp,
     ViewPersonalData,
     Rate,
+    LinkReport,
 }
 
 impl CommandName {
@@ -98,6 +99,7 @@ impl CommandName {
             CommandName::FollowUp => "回访",
             CommandName::ViewPersonalData => "查看个人信息",
             CommandName::Rate => "评价",
+            CommandName::LinkReport => "并入已有案件",
         }
     }
 }

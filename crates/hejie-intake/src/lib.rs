@@ -7,6 +7,7 @@
 //! figures that signal escalation and suggests a severity and a track (门诊/急诊/会诊) with reasons in
 //! Chinese. [`RoutingRules`] sends a case to the responsible organisation by ordered rules kept as
 //! TOML (a default set is compiled in), choosing the least-loaded one when several are eligible.
+//! [`similarity`] compares two descriptions so intake can spot the same dispute reported twice.
 //!
 //! This crate does no IO: no files, database, network or clock. The seed set is compiled in, the
 //! month arrives as an argument, and a trained model leaves and enters as JSON for the caller to
@@ -18,6 +19,7 @@ mod features;
 mod risk;
 mod routing;
 mod seed;
+mod similar;
 
 pub use classifier::{Classification, Classifier};
 pub use error::IntakeError;
@@ -27,4 +29,5 @@ pub use routing::{
     CaseFacts, Condition, DEFAULT_RULES_TOML, Decision, RoutingError, RoutingRules, Rule, Target,
     TargetKind,
 };
-pub use seed::{SEED_TSV, parse_tsv, seed_examples};
+pub use seed::{HELDOUT_TSV, SEED_TSV, heldout_examples, parse_tsv, seed_examples};
+pub use similar::{NEAR_IDENTICAL, similarity};

@@ -39,6 +39,16 @@ pub fn seed_examples() -> Vec<(String, DisputeType)> {
     parse_tsv(SEED_TSV).unwrap_or_default()
 }
 
+/// The held-out evaluation set, written apart from the seed set and never used for training,
+/// in the same format as [`SEED_TSV`].
+pub const HELDOUT_TSV: &str = include_str!("../data/heldout.tsv");
+
+/// The held-out evaluation set, parsed.
+pub fn heldout_examples() -> Vec<(String, DisputeType)> {
+    // Checked by a unit test, like the seed set.
+    parse_tsv(HELDOUT_TSV).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +60,15 @@ mod tests {
             let n = examples.iter().filter(|(_, k)| *k == t).count();
             assert!(n >= 40, "{} has only {n} seed examples", t.code());
         }
+    }
+
+    #[test]
+    fn heldout_parses_and_covers_every_type() {
+        let examples = parse_tsv(HELDOUT_TSV).unwrap();
+        for &t in DisputeType::ALL {
+            assert!(examples.iter().any(|(_, k)| *k == t), "{}", t.code());
+        }
+        assert_eq!(heldout_examples().len(), examples.len());
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::FollowUp => "follow-up",
         N::ViewPersonalData => "personal-data",
         N::Rate => "rating",
+        N::LinkReport => "link-report",
     }
 }
 
@@ -360,6 +361,14 @@ pub fn describe(body: &EventBody) -> String {
                 .as_ref()
                 .map(|c| format!("。{c}"))
                 .unwrap_or_default()
+        ),
+        EventBody::ReportLinked {
+            channel,
+            reporter,
+            summary,
+        } => format!(
+            "同一纠纷再次反映：经{}由{reporter}反映：{summary}",
+            channel.label()
         ),
     }
 }

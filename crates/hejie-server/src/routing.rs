@@ -23,5 +23,5 @@ pub async fn decide(state: &AppState, facts: &CaseFacts) -> Result<Option<Decisi
         })
         .collect();
     let orgs: Vec<Organisation> = state.reference().orgs.values().cloned().collect();
-    Ok(state.routing.route(facts, &orgs, &load))
+    Ok(state.routing_rules().route(facts, &orgs, &load))
 }

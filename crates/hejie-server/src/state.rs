@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use hejie_domain::division::{Division, DivisionCode, DivisionTree};
 use hejie_domain::org::{Organisation, OrganisationId};
 use hejie_domain::personal::PiiSealer;
-use hejie_intake::Classifier;
+use hejie_intake::{Classifier, RoutingRules};
 use hejie_store::Store;
 
 use crate::error::AppError;
@@ -72,8 +72,9 @@ pub struct Inner {
     /// The intake classifier, learned online from clerks' corrections and kept in the store
     /// under [`CLASSIFIER_MODEL`].
     pub classifier: RwLock<Classifier>,
-    /// The routing rules (the built-in default set until administrators can edit them).
-    pub routing: hejie_intake::RoutingRules,
+    /// The routing rules, edited by administrators and kept in the store under
+    /// [`ROUTING_RULES`] as TOML text (the built-in default set until then).
+    pub routing: RwLock<RoutingRules>,
     /// Held while a correction is learned and persisted, so the stored model is always the
     /// latest (two corrections never write their snapshots out of order).
     pub model_writes: tokio::sync::Mutex<()>,
@@ -81,6 +82,9 @@ pub struct Inner {
 
 /// The name under which the intake classifier is stored.
 pub const CLASSIFIER_MODEL: &str = "classifier";
+
+/// The name under which the routing rules' TOML text is stored.
+pub const ROUTING_RULES: &str = "routing_rules";
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,6 +120,7 @@ impl AppState {
         config: Config,
     ) -> Result<Self, AppError> {
         let classifier = load_classifier(store.as_ref()).await?;
+        let routing = load_routing(store.as_ref()).await?;
         let state = AppState(Arc::new(Inner {
             store,
             sealer,
@@ -124,7 +129,7 @@ impl AppState {
             reference: RwLock::new(Arc::new(Reference::default())),
             metrics: Metrics::default(),
             classifier: RwLock::new(classifier),
-            routing: hejie_intake::RoutingRules::default_rules(),
+            routing: RwLock::new(routing),
             model_writes: tokio::sync::Mutex::new(()),
         }));
         state.reload_reference().await?;
@@ -151,6 +156,44 @@ impl AppState {
     pub fn reference(&self) -> Arc<Reference> {
         self.reference.read().map(|r| r.clone()).unwrap_or_default()
     }
+
+    /// A copy of the routing rules in force (cloned so no lock is held across an await).
+    pub fn routing_rules(&self) -> RoutingRules {
+        self.routing
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// The TOML text of the routing rules in force: the stored text, or the default set.
+    pub async fn routing_text(&self) -> Result<String, AppError> {
+        Ok(match self.store.model(ROUTING_RULES).await? {
+            Some((body, _)) if RoutingRules::from_toml(&body).is_ok() => body,
+            _ => hejie_intake::DEFAULT_RULES_TOML.to_owned(),
+        })
+    }
+
+    /// Validates, stores and puts in force a new rule set. Invalid text changes nothing and
+    /// comes back as the Chinese [`hejie_intake::RoutingError`].
+    pub async fn set_routing(
+        &self,
+        text: &str,
+    ) -> Result<Result<(), hejie_intake::RoutingError>, AppError> {
+        let rules = match RoutingRules::from_toml(text) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+        // Serialised with the model writes so two saves never land out of order.
+        let _guard = self.model_writes.lock().await;
+        self.store
+            .put_model(ROUTING_RULES, text, hejie_store::now())
+            .await?;
+        match self.routing.write() {
+            Ok(mut r) => *r = rules,
+            Err(poisoned) => *poisoned.into_inner() = rules,
+        }
+        Ok(Ok(()))
+    }
 }
 
 /// The stored classifier, or the seeded one when none is stored yet. A stored model that no
@@ -166,5 +209,20 @@ async fn load_classifier(store: &dyn Store) -> Result<Classifier, AppError> {
             }
         },
         None => Ok(Classifier::seeded()),
+    }
+}
+
+/// The stored routing rules, or the default set when none are stored or the stored text no
+/// longer validates (with a warning, rather than keeping the server from starting).
+async fn load_routing(store: &dyn Store) -> Result<RoutingRules, AppError> {
+    match store.model(ROUTING_RULES).await? {
+        Some((body, _)) => match RoutingRules::from_toml(&body) {
+            Ok(rules) => Ok(rules),
+            Err(e) => {
+                tracing::warn!(error = %e, "stored routing rules invalid; using the default set");
+                Ok(RoutingRules::default_rules())
+            }
+        },
+        None => Ok(RoutingRules::default_rules()),
     }
 }

@@ -313,6 +313,15 @@ fn decide(
             satisfaction,
             comment: optional_text("comment", comment.as_deref(), LONG)?,
         },
+        Command::LinkReport {
+            channel,
+            reporter,
+            summary,
+        } => EventBody::ReportLinked {
+            channel,
+            reporter: text("reporter", &reporter, 64)?,
+            summary: text("summary", &summary, LONG)?,
+        },
     })
 }
 
@@ -330,7 +339,7 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::Acknowledge => status == Status::Assigned,
         N::StartMediation => status == Status::InProgress,
         N::RecordSession => status == Status::Mediating,
-        N::Close => status.is_open(),
+        N::Close | N::LinkReport => status.is_open(),
         N::FollowUp | N::Rate => matches!(status, Status::Closed | Status::FollowedUp),
         N::ViewPersonalData => true,
     }

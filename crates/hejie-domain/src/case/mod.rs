@@ -113,6 +113,13 @@ pub enum Command {
         satisfaction: Satisfaction,
         comment: Option<String>,
     },
+    /// 一案一码: the same dispute reported again (another channel or person) is recorded on the
+    /// existing open case instead of registering a duplicate.
+    LinkReport {
+        channel: Channel,
+        reporter: String,
+        summary: String,
+    },
 }
 
 impl Command {
@@ -131,6 +138,7 @@ impl Command {
             Command::FollowUp { .. } => N::FollowUp,
             Command::ViewPersonalData { .. } => N::ViewPersonalData,
             Command::Rate { .. } => N::Rate,
+            Command::LinkReport { .. } => N::LinkReport,
         }
     }
 }
@@ -210,6 +218,12 @@ pub enum EventBody {
         satisfaction: Satisfaction,
         comment: Option<String>,
     },
+    /// The same dispute was reported again and linked to this case (一案一码).
+    ReportLinked {
+        channel: Channel,
+        reporter: String,
+        summary: String,
+    },
 }
 
 impl EventBody {
@@ -228,6 +242,7 @@ impl EventBody {
             EventBody::FollowedUp { .. } => "followed_up",
             EventBody::PersonalDataViewed { .. } => "personal_data_viewed",
             EventBody::RatedByParty { .. } => "rated_by_party",
+            EventBody::ReportLinked { .. } => "report_linked",
         }
     }
 
@@ -246,6 +261,7 @@ impl EventBody {
             EventBody::FollowedUp { .. } => "回访",
             EventBody::PersonalDataViewed { .. } => "查看个人信息",
             EventBody::RatedByParty { .. } => "当事人评价",
+            EventBody::ReportLinked { .. } => "再次反映",
         }
     }
 }

@@ -171,6 +171,8 @@ impl CaseState {
             }
             // Viewing personal data changes nothing but the record of who looked.
             EventBody::PersonalDataViewed { .. } => {}
+            // A linked report adds to the record; the case goes on as it was.
+            EventBody::ReportLinked { .. } => {}
             EventBody::RatedByParty { satisfaction, .. } => c.party_rating = Some(*satisfaction),
             EventBody::FollowedUp { satisfaction, .. } => {
                 c.status = Status::FollowedUp;

@@ -470,3 +470,60 @@ fn route_records_the_rule_that_fired_and_hands_the_case_over() {
         )
         .then_invalid("rule");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 一案一码: a further report of the same dispute is linked to the open case
+// ---------------------------------------------------------------------------------------------
+
+fn link_cmd(summary: &str) -> Command {
+    Command::LinkReport {
+        channel: hejie_domain::case::Channel::Phone,
+        reporter: " 李四 ".to_owned(),
+        summary: summary.to_owned(),
+    }
+}
+
+#[test]
+fn a_further_report_is_linked_to_an_open_case_without_changing_its_status() {
+    for status in [
+        Status::Registered,
+        Status::Accepted,
+        Status::Assigned,
+        Status::InProgress,
+        Status::Mediating,
+    ] {
+        let before = given(history_to(status)).named(format!("{status:?}"));
+        let version = hejie_domain::case::CaseState::replay(&history_to(status)).version();
+        let state = before
+            .when(meta(clerk(), 40), link_cmd(" 邻居又来堵路 "))
+            .then_events(vec![EventBody::ReportLinked {
+                channel: hejie_domain::case::Channel::Phone,
+                reporter: "李四".to_owned(),
+                summary: "邻居又来堵路".to_owned(),
+            }]);
+        assert_eq!(state.case().unwrap().status, status);
+        assert_eq!(state.version(), version + 1);
+    }
+}
+
+#[test]
+fn a_report_cannot_be_linked_to_a_finished_case() {
+    for status in [Status::Declined, Status::Closed, Status::FollowedUp] {
+        given(history_to(status))
+            .named(format!("{status:?}"))
+            .when(meta(clerk(), 40), link_cmd("邻居又来堵路"))
+            .then_error(DomainError::InvalidTransition {
+                command: hejie_domain::CommandName::LinkReport,
+                status,
+            });
+    }
+}
+
+#[test]
+fn a_linked_report_needs_a_summary() {
+    let r = given(history_to(Status::Accepted)).when(meta(clerk(), 40), link_cmd("  \n"));
+    r.then_error(DomainError::Validation(hejie_domain::ValidationError::new(
+        "summary",
+        "不能为空".to_owned(),
+    )));
+}

@@ -47,7 +47,7 @@ impl From<QueryRejection> for AppError {
         cases::commands::route,
         cases::commands::acknowledge, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
-        cases::commands::personal_data,
+        cases::commands::link_report, cases::commands::personal_data,
         intake::suggest, intake::corrections,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
@@ -84,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/sessions", post(c::record_session))
         .route("/api/v1/cases/{id}/close", post(c::close))
         .route("/api/v1/cases/{id}/follow-up", post(c::follow_up))
+        .route("/api/v1/cases/{id}/link-report", post(c::link_report))
         .route("/api/v1/cases/{id}/personal-data", post(c::personal_data))
         .route("/api/v1/intake/suggest", post(intake::suggest))
         .route("/api/v1/intake/corrections", post(intake::corrections))

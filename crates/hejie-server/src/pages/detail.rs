@@ -179,6 +179,7 @@ fn done_notice(done: &str) -> &'static str {
         "sessions" => "调解记录已保存。",
         "close" => "已结案。",
         "follow-up" => "回访已记录。",
+        "link-report" => "本次反映已并入此案（一案一码），未另行登记新案件。",
         _ => "",
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! Before registering, the open cases of the same parties (by the keyed hash of an ID or phone
 //! number, never the plain value) are looked up; if there are any, the form comes back with them
-//! listed and is registered only when "仍然登记为新案件" is ticked.
-
-use std::collections::HashSet;
+//! listed and is registered only when "仍然登记为新案件" is ticked. Open cases at the same address,
+//! and recent open cases of the same village whose description is near-identical, are listed too.
+//! Instead of registering, the clerk may link the report to one of them ("并入此案", 一案一码):
+//! the existing case records that the dispute was reported again, and no new number is issued.
 
 use askama::Template;
 use axum::extract::State;
@@ -13,9 +14,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hejie_domain::authz::{Action, role_may};
 use hejie_domain::case::{Channel, DisputeType, PartyKind, PartyRole, Severity, Track};
+use hejie_domain::division::DivisionCode;
 use hejie_domain::error::CommandName;
 use hejie_domain::personal::{IdNumber, PhoneNumber, PiiKind};
-use hejie_store::CaseFilter;
+use hejie_store::{CaseFilter, CaseSummary, now};
 
 use super::PageError;
 use super::detail::{self, Extra};
@@ -230,7 +232,9 @@ struct IntakePage {
     severities: Vec<Opt>,
     tracks: Vec<Opt>,
     err: Errors,
-    dups: Vec<Row>,
+    dups: Vec<Dup>,
+    /// Who is reporting, for "并入此案": the first applicant named, else the first party named.
+    reporter: String,
 }
 
 fn render(
@@ -238,7 +242,7 @@ fn render(
     me: &CurrentUser,
     f: IntakeForm,
     err: Errors,
-    dups: Vec<Row>,
+    dups: Vec<Dup>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let r = state.reference();
@@ -272,7 +276,16 @@ fn render(
     severities.extend(vocab!(Severity, &f.severity));
     let mut tracks = vec![Opt::new("", "请选择", &f.track)];
     tracks.extend(vocab!(Track, &f.track));
+    let named = |p: &&PartyForm| !p.name.trim().is_empty();
+    let reporter = f
+        .parties
+        .iter()
+        .filter(named)
+        .find(|p| p.role == PartyRole::Applicant.code())
+        .or_else(|| f.parties.iter().find(named))
+        .map_or_else(|| "未具名反映人".to_owned(), |p| p.name.trim().to_owned());
     let page = IntakePage {
+        reporter,
         chrome: Chrome::staff(state, me, "一窗受理", "intake"),
         channels: vocab!(Channel, &f.channel),
         types,
@@ -313,13 +326,30 @@ pub async fn show(
     render(&state, &me, f, Errors::none(), Vec::new(), StatusCode::OK)
 }
 
-/// Open cases (that this user may see) of any party with the same ID or phone number, or at the
-/// same address.
+/// Candidates for the near-identical description check: at most this many recent open cases of
+/// the same village are compared.
+const SIMILAR_CANDIDATES: u32 = 200;
+
+/// How far back the near-identical description check looks.
+const SIMILAR_WINDOW_DAYS: i64 = 30;
+
+/// An open case that may be the same dispute, and why it was found.
+#[derive(Debug)]
+pub struct Dup {
+    pub row: Row,
+    pub reason: String,
+}
+
+/// Open cases (that this user may see) of any party with the same ID or phone number, at the same
+/// address, or registered in the same village within the last 30 days with a near-identical
+/// description.
 async fn duplicates(
     state: &AppState,
     me: &CurrentUser,
     f: &IntakeForm,
-) -> Result<Vec<Row>, AppError> {
+) -> Result<Vec<Dup>, AppError> {
+    const PARTY: &str = "同一当事人";
+    const ADDRESS: &str = "同一地址";
     let mut hashes = Vec::new();
     for p in &f.parties {
         if let Ok(id) = IdNumber::parse(&p.id_number) {
@@ -329,37 +359,81 @@ async fn duplicates(
             hashes.push(state.sealer.keyed_hash(PiiKind::Phone, phone.as_str()));
         }
     }
-    let mut filters: Vec<CaseFilter> = hashes
+    let mut filters: Vec<(CaseFilter, &str)> = hashes
         .into_iter()
-        .map(|h| CaseFilter {
-            party_hash: Some(h),
-            limit: 20,
-            ..CaseFilter::default()
+        .map(|h| {
+            let filter = CaseFilter {
+                party_hash: Some(h),
+                limit: 20,
+                ..CaseFilter::default()
+            };
+            (filter, PARTY)
         })
         .collect();
     // The same address where the dispute arose (the address as typed, trimmed).
     let address = f.address.trim();
     if !address.is_empty() {
-        filters.push(CaseFilter {
+        let filter = CaseFilter {
             address: Some(address.to_owned()),
             limit: 20,
             ..CaseFilter::default()
-        });
+        };
+        filters.push((filter, ADDRESS));
     }
-    let mut seen = HashSet::new();
-    let mut found = Vec::new();
-    for filter in filters {
+    // Cases found, in order, each with its reasons.
+    let mut found: Vec<(CaseSummary, Vec<String>)> = Vec::new();
+    let mut note = |s: CaseSummary, reason: String| {
+        if !s.status.is_open() {
+            return;
+        }
+        match found.iter_mut().find(|(c, _)| c.id == s.id) {
+            Some((_, reasons)) => {
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+            }
+            None => found.push((s, vec![reason])),
+        }
+    };
+    for (filter, reason) in filters {
         for s in cases::list(state, &me.user, filter).await? {
-            if s.status.is_open() && seen.insert(s.id) {
-                found.push(s);
+            note(s, reason.to_owned());
+        }
+    }
+    // A near-identical description of a recent open case in the same village.
+    let description = f.description.trim();
+    if !description.is_empty()
+        && let Ok(village) = DivisionCode::parse(&f.division)
+    {
+        let at = now();
+        let filter = CaseFilter {
+            within: Some(village),
+            registered_from: Some(at.plus_seconds(-86_400 * SIMILAR_WINDOW_DAYS)),
+            open_registered_before: Some(at),
+            limit: SIMILAR_CANDIDATES,
+            ..CaseFilter::default()
+        };
+        for s in cases::list(state, &me.user, filter).await? {
+            let score = hejie_intake::similarity(description, &s.description);
+            if score >= hejie_intake::NEAR_IDENTICAL {
+                let percent = (score * 100.0).round() as u32;
+                note(s, format!("描述高度相似 {percent}%"));
             }
         }
     }
-    Ok(list::rows(state, &found))
+    let (summaries, reasons): (Vec<CaseSummary>, Vec<Vec<String>>) = found.into_iter().unzip();
+    Ok(list::rows(state, &summaries)
+        .into_iter()
+        .zip(reasons)
+        .map(|(row, reasons)| Dup {
+            row,
+            reason: reasons.join("、"),
+        })
+        .collect())
 }
 
 enum Outcome {
-    Duplicates(Vec<Row>),
+    Duplicates(Vec<Dup>),
     Registered {
         id: hejie_domain::case::CaseId,
         accepted: Result<bool, AppError>,
@@ -475,4 +549,32 @@ pub async fn submit(
             )
         }
     }
+}
+
+/// The report being linked to an existing case instead of registered (一案一码).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub reporter: String,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// `POST /intake/link/{id}` ("并入此案"): record on the existing case that the same dispute was
+/// reported again, instead of registering a duplicate.
+pub async fn link(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    CsrfForm { user: me, form, .. }: CsrfForm<LinkForm>,
+) -> Result<Response, PageError> {
+    let req = commands::LinkReportRequest {
+        channel: form.channel,
+        reporter: form.reporter,
+        summary: form.summary,
+        expected_version: None,
+    };
+    commands::apply(&state, &me.user, &id, &req).await?;
+    Ok(view::see_other(&format!("/cases/{id}?done=link-report")))
 }

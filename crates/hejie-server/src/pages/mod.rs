@@ -7,6 +7,7 @@
 //! carries a CSRF token: the session's for staff ([`form::CsrfForm`]), a double-submit cookie for
 //! the public resident pages ([`form::PublicForm`]).
 
+mod admin;
 mod apply;
 mod assets;
 mod detail;
@@ -38,7 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
+        .route("/admin/intake", get(admin::show))
+        .route("/admin/intake/rules", post(admin::save_rules))
         .route("/intake", get(intake::show).post(intake::submit))
+        .route("/intake/link/{id}", post(intake::link))
         .route("/cases", get(list::show))
         .route("/cases/{id}", get(detail::show))
         .route("/cases/{id}/accept", post(detail::accept))

@@ -269,6 +269,10 @@ fn step(e: &StoredEvent) -> Option<Step> {
             "当事人评价".to_owned(),
             format!("评价：{}", satisfaction.label()),
         ),
+        EventBody::ReportLinked { channel, .. } => (
+            "再次反映".to_owned(),
+            format!("经{}再次反映，已并入本案一并办理", channel.label()),
+        ),
         EventBody::PersonalDataViewed { .. } => return None,
     };
     Some(Step {

@@ -17,13 +17,16 @@ use crate::state::{AppState, Reference};
 #[derive(Debug, Clone)]
 pub struct Chrome {
     pub title: String,
-    /// Which navigation entry is current: `home`, `intake`, `cases`, `apply`, `track`, `login`.
+    /// Which navigation entry is current: `home`, `intake`, `cases`, `admin`, `apply`, `track`,
+    /// `login`.
     pub nav: &'static str,
     pub user: Option<UserBar>,
     /// The session's CSRF token (for the sign-out form).
     pub csrf: String,
     /// Whether to offer 一窗受理.
     pub may_register: bool,
+    /// Whether to offer 智能受理设置 (administrators).
+    pub may_administer: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +57,7 @@ impl Chrome {
             }),
             csrf: me.csrf_token().to_owned(),
             may_register: role_may(u.role, Action::Command(CommandName::Register)),
+            may_administer: role_may(u.role, Action::Administer),
         }
     }
 
@@ -64,6 +68,7 @@ impl Chrome {
             user: None,
             csrf: String::new(),
             may_register: false,
+            may_administer: false,
         }
     }
 

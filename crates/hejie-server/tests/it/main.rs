@@ -2,10 +2,12 @@
 //! socket, each test over its own SQLite database. Denials are generated, not hand-picked: see
 //! `matrix.rs` for the endpoint × role × jurisdiction matrix.
 
+mod admin;
 mod basics;
 mod errors;
 mod flow;
 mod intake;
+mod linking;
 mod lists;
 mod login;
 mod matrix;

@@ -29,13 +29,14 @@ enum Cmd {
     Close,
     FollowUp,
     ViewPersonalData,
+    LinkReport,
 }
 
 /// The policy, written out: which roles may run each command (anywhere in their jurisdiction).
 fn may(role: Role, cmd: Cmd) -> bool {
     use Role::*;
     let roles: &[Role] = match cmd {
-        Cmd::Register => &[
+        Cmd::Register | Cmd::LinkReport => &[
             WindowClerk,
             GridWorker,
             Mediator,
@@ -96,7 +97,7 @@ enum Kind {
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 12] = [
+const ENDPOINTS: [(&str, &str, Kind); 13] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("post", "/accept", Kind::Command(Cmd::Accept)),
@@ -112,6 +113,7 @@ const ENDPOINTS: [(&str, &str, Kind); 12] = [
     ("post", "/sessions", Kind::Command(Cmd::RecordSession)),
     ("post", "/close", Kind::Command(Cmd::Close)),
     ("post", "/follow-up", Kind::Command(Cmd::FollowUp)),
+    ("post", "/link-report", Kind::Command(Cmd::LinkReport)),
     (
         "post",
         "/personal-data",
@@ -135,6 +137,9 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         }),
         Cmd::Close => json!({ "outcome": "withdrawn", "reason": "申请人撤回调解申请" }),
         Cmd::FollowUp => json!({ "method": "phone", "satisfaction": "satisfied" }),
+        Cmd::LinkReport => {
+            json!({ "channel": "phone", "reporter": "王五", "summary": "邻居又来电反映同一纠纷" })
+        }
         Cmd::ViewPersonalData => {
             json!({ "party": 0, "field": "phone", "reason": "电话联系当事人确认调解时间" })
         }

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use hejie_domain::case::{
-    Command, ContactMethod, DisputeType, Obligation, Outcome, PersonRef, ReferralTarget,
+    Channel, Command, ContactMethod, DisputeType, Obligation, Outcome, PersonRef, ReferralTarget,
     Satisfaction, SessionMode, Severity, Track,
 };
 use hejie_domain::money::Money;
@@ -183,7 +183,21 @@ pub struct FollowUpRequest {
     pub expected_version: Option<u64>,
 }
 
+/// The same dispute reported again, linked to this open case instead of registered (一案一码).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct LinkReportRequest {
+    /// How it arrived this time: `visit`, `phone`, `online`, `grid`, … (a channel code).
+    pub channel: String,
+    /// Who reported it this time.
+    pub reporter: String,
+    /// What they said.
+    pub summary: String,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub expected_version: Option<u64>,
+}
+
 versioned!(
+    LinkReportRequest,
     AcceptRequest,
     DeclineRequest,
     AssignRequest,
@@ -354,6 +368,16 @@ impl ToCommand for FollowUpRequest {
     }
 }
 
+impl ToCommand for LinkReportRequest {
+    fn to_command(&self, _: &AppState, _: &User) -> Result<Command, AppError> {
+        Ok(Command::LinkReport {
+            channel: pick("channel", &self.channel, Channel::parse, "受理渠道")?,
+            reporter: self.reporter.clone(),
+            summary: self.summary.clone(),
+        })
+    }
+}
+
 /// Runs a command request against a case and returns the case as it is now.
 pub async fn apply(
     state: &AppState,
@@ -432,6 +456,12 @@ command_route!(
     CloseRequest,
     "/api/v1/cases/{id}/close",
     "Close the case (结案)."
+);
+command_route!(
+    link_report,
+    LinkReportRequest,
+    "/api/v1/cases/{id}/link-report",
+    "Link a further report of the same dispute to this open case instead of registering a duplicate (一案一码)."
 );
 command_route!(
     follow_up,
