@@ -20,12 +20,21 @@ use crate::synth;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Registrations per scenario.
+    /// Registrations per scenario (0 skips the registration scenarios).
     #[arg(long, default_value_t = 4000)]
     registrations: u64,
-    /// Cases for the `gen` throughput run (each with its whole life of events).
+    /// Cases for the `gen` throughput run, each with its whole life of events (0 skips it).
     #[arg(long, default_value_t = 5000)]
     gen_cases: u64,
+    /// Scheduled jobs for the scheduler run (10% due now); 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Open cases held by one village committee for the work-queue run; 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    queue_cases: usize,
+    /// Skip the intake classifier run.
+    #[arg(long)]
+    skip_classifier: bool,
     /// PostgreSQL server to measure (a scratch schema is created and dropped).
     #[arg(
         long,
@@ -83,6 +92,94 @@ pub async fn run(args: Args) -> Result<()> {
         "SQLite: WAL, synchronous=FULL (fsync on every commit); files in {}",
         args.dir.display()
     );
+    let mut pg_schemas = Vec::new();
+    if args.registrations > 0 {
+        registration_scenarios(&args, &sealer, &mut pg_schemas).await?;
+    }
+    if args.gen_cases > 0 {
+        println!();
+        println!("gen (whole case lives through the domain, batches of 500 per commit):");
+        let path = args
+            .dir
+            .join(format!("bench-{}-gen.db", std::process::id()));
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+        store.migrate().await?;
+        gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "sqlite").await?;
+        remove_db(&path);
+        if !args.skip_postgres {
+            let (store, schema) = pg_scratch(&args.postgres).await?;
+            pg_schemas.push(schema);
+            gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "postgres").await?;
+        }
+    }
+    if args.jobs > 0 || args.queue_cases > 0 {
+        println!();
+        println!(
+            "scheduler and work queue ({} jobs, {} queue cases):",
+            args.jobs, args.queue_cases
+        );
+        println!(
+            "{:<10} {:<53} {:>12} {:>10}",
+            "backend", "measure", "value", ""
+        );
+        let mut backends = vec!["sqlite"];
+        if !args.skip_postgres {
+            backends.push("postgres");
+        }
+        for backend in backends {
+            for which in ["jobs", "queue"] {
+                let n = if which == "jobs" {
+                    args.jobs
+                } else {
+                    args.queue_cases
+                };
+                if n == 0 {
+                    continue;
+                }
+                let path = args
+                    .dir
+                    .join(format!("bench-{}-{which}.db", std::process::id()));
+                let store: Arc<dyn Store> = if backend == "sqlite" {
+                    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+                    store.migrate().await?;
+                    store
+                } else {
+                    let (store, schema) = pg_scratch(&args.postgres).await?;
+                    pg_schemas.push(schema);
+                    store
+                };
+                if which == "jobs" {
+                    crate::bench_work::scheduler(backend, store, sealer.clone(), n).await?;
+                } else {
+                    crate::bench_work::queue(backend, store, sealer.clone(), n).await?;
+                }
+                if backend == "sqlite" {
+                    remove_db(&path);
+                }
+            }
+        }
+    }
+    if !pg_schemas.is_empty() {
+        let pool = sqlx::PgPool::connect(&args.postgres).await?;
+        for schema in pg_schemas {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&pool)
+                .await?;
+        }
+    }
+    if !args.skip_classifier {
+        println!();
+        classification_rate()?;
+    }
+    Ok(())
+}
+
+/// Registrations per second in every scenario, on SQLite and (unless skipped) PostgreSQL.
+async fn registration_scenarios(
+    args: &Args,
+    sealer: &Arc<KeyedSealer>,
+    pg_schemas: &mut Vec<String>,
+) -> Result<()> {
     println!();
     println!(
         "{:<10} {:<42} {:>12} {:>10}",
@@ -104,7 +201,6 @@ pub async fn run(args: Args) -> Result<()> {
         );
         remove_db(&path);
     }
-    let mut pg_schemas = Vec::new();
     if !args.skip_postgres {
         let sync: String = {
             let pool = sqlx::PgPool::connect(&args.postgres)
@@ -130,28 +226,6 @@ pub async fn run(args: Args) -> Result<()> {
             );
         }
     }
-    println!();
-    println!("gen (whole case lives through the domain, batches of 500 per commit):");
-    let path = args
-        .dir
-        .join(format!("bench-{}-gen.db", std::process::id()));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-    store.migrate().await?;
-    gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "sqlite").await?;
-    remove_db(&path);
-    if !args.skip_postgres {
-        let (store, schema) = pg_scratch(&args.postgres).await?;
-        pg_schemas.push(schema);
-        gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "postgres").await?;
-        let pool = sqlx::PgPool::connect(&args.postgres).await?;
-        for schema in pg_schemas {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&pool)
-                .await?;
-        }
-    }
-    println!();
-    classification_rate()?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `hejie`: the one binary of hejie (和解).
 
 mod bench;
+mod bench_work;
 mod config;
 mod demo;
 mod loadtest;
@@ -69,6 +70,8 @@ enum Command {
         /// Mark cookies `Secure` (when served behind TLS).
         #[arg(long)]
         secure_cookies: bool,
+        #[command(flatten)]
+        scheduler: SchedulerArgs,
     },
     /// Create (or reuse) the demo county (青溪市和安县) with cases in every state, and serve it.
     Demo {
@@ -80,11 +83,26 @@ enum Command {
         /// Only create the database; do not serve.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        scheduler: SchedulerArgs,
     },
     /// Measure registration and generation throughput on SQLite and PostgreSQL.
     Bench(bench::Args),
     /// Drive a running server with many concurrent HTTP clients; report throughput and latency.
     Loadtest(loadtest::Args),
+}
+
+/// The durable scheduler of a serving process (reminders, overdue marks, notifications).
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct SchedulerArgs {
+    /// How often to look for due jobs and deliveries, in milliseconds; 0 disables the scheduler
+    /// in this process (another process on the same database may run it).
+    #[arg(long, default_value_t = 2000)]
+    scheduler_poll_ms: u64,
+    /// How long a claimed job or delivery is leased, in seconds, before another process may take
+    /// it over (after this process died mid-job).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    job_lease_secs: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,22 +251,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve {
             addr,
             secure_cookies,
+            scheduler,
         } => {
             let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
             let store = open(&cli.database).await?;
-            serve(store, sealer, addr, secure_cookies).await?;
+            serve(store, sealer, addr, secure_cookies, scheduler).await?;
         }
         Command::Demo {
             addr,
             cases,
             no_serve,
+            scheduler,
         } => {
             let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
             let store = open(&cli.database).await?;
             demo::seed(store.as_ref(), &sealer, cases).await?;
             if !no_serve {
                 println!("演示系统已启动：http://{addr}/ （按 Ctrl+C 停止）");
-                serve(store, sealer, addr, false).await?;
+                serve(store, sealer, addr, false, scheduler).await?;
             }
         }
         Command::Bench(args) => bench::run(args).await?,
@@ -262,9 +282,12 @@ async fn serve(
     sealer: hejie_crypto::KeyedSealer,
     addr: std::net::SocketAddr,
     secure_cookies: bool,
+    scheduler: SchedulerArgs,
 ) -> Result<()> {
     let config = hejie_server::Config {
         secure_cookies,
+        scheduler_poll_ms: scheduler.scheduler_poll_ms,
+        job_lease_secs: scheduler.job_lease_secs,
         ..hejie_server::Config::default()
     };
     let state = hejie_server::AppState::new(

@@ -91,6 +91,42 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 R::WindowClerk | R::Mediator | R::JudicialGeneralAdvisor | R::Admin
             ),
             N::Rate => role == R::Resident,
+            // Recorded by the application alongside a user's command, or by the scheduler;
+            // never offered to a user on their own.
+            N::SetTimeLimit | N::Remind | N::MarkOverdue | N::ScheduleFollowUp => role == R::System,
+            N::Escalate | N::Transfer | N::ReferOut | N::AnswerReferral => matches!(
+                role,
+                R::Mediator
+                    | R::DepartmentHandler
+                    | R::JudicialGeneralAdvisor
+                    | R::WindowClerk
+                    | R::Admin
+            ),
+            N::InviteConsultation | N::Pause | N::Resume => matches!(
+                role,
+                R::Mediator | R::DepartmentHandler | R::JudicialGeneralAdvisor | R::Admin
+            ),
+            N::RecordOpinion => matches!(
+                role,
+                R::DepartmentHandler
+                    | R::Mediator
+                    | R::LegalAdvisor
+                    | R::JudicialGeneralAdvisor
+                    | R::Admin
+            ),
+            N::HandDown => matches!(
+                role,
+                R::Supervisor | R::JudicialGeneralAdvisor | R::WindowClerk | R::Admin
+            ),
+            N::Supervise => matches!(role, R::Supervisor | R::Admin),
+            N::Reopen => matches!(
+                role,
+                R::Supervisor | R::JudicialGeneralAdvisor | R::WindowClerk | R::Mediator | R::Admin
+            ),
+            N::CheckPerformance => matches!(
+                role,
+                R::WindowClerk | R::Mediator | R::Supervisor | R::JudicialGeneralAdvisor | R::Admin
+            ),
         },
     }
 }
@@ -103,6 +139,13 @@ fn holder_only(name: CommandName) -> bool {
             | CommandName::StartMediation
             | CommandName::RecordSession
             | CommandName::Close
+            | CommandName::Escalate
+            | CommandName::Transfer
+            | CommandName::InviteConsultation
+            | CommandName::ReferOut
+            | CommandName::AnswerReferral
+            | CommandName::Pause
+            | CommandName::Resume
     )
 }
 
@@ -113,12 +156,17 @@ fn coordinator_may(role: Role, name: CommandName) -> bool {
     matches!(role, Role::Admin | Role::JudicialGeneralAdvisor) && name != CommandName::Acknowledge
 }
 
-/// Whether the case lies inside the user's jurisdiction: located there, or held by their unit.
+/// Whether the case lies inside the user's jurisdiction: located there, held by their unit, or
+/// their unit is invited to its joint consultation (会诊).
 pub fn in_scope(user: &User, case: &Case) -> bool {
     user.covers(&case.location.division)
         || case.location.grid.as_ref().is_some_and(|g| user.covers(g))
         || (user.organisation.is_some()
-            && case.holder.as_ref().map(|h| h.organisation.id) == user.organisation)
+            && (case.holder.as_ref().map(|h| h.organisation.id) == user.organisation
+                || case
+                    .consultants
+                    .iter()
+                    .any(|c| Some(c.organisation.id) == user.organisation)))
 }
 
 /// The one check every staff request goes through.
@@ -160,9 +208,52 @@ pub fn available_commands(user: &User, case: &Case) -> Vec<CommandName> {
         N::RecordSession,
         N::Close,
         N::FollowUp,
+        N::Escalate,
+        N::HandDown,
+        N::Transfer,
+        N::InviteConsultation,
+        N::RecordOpinion,
+        N::ReferOut,
+        N::AnswerReferral,
+        N::Pause,
+        N::Resume,
+        N::Supervise,
+        N::Reopen,
+        N::CheckPerformance,
     ]
     .into_iter()
     .filter(|n| allowed_in(*n, case.status))
+    .filter(|n| plausible(user, case, *n))
     .filter(|n| authorize(user, Action::Command(*n), Some(case)).is_ok())
     .collect()
+}
+
+/// Whether offering a command makes sense in the case's finer state, beyond its status: a page
+/// should not offer what the case rules would refuse outright.
+fn plausible(user: &User, case: &Case, name: CommandName) -> bool {
+    use CommandName as N;
+    let holder = case.holder.as_ref().map(|h| h.organisation.id);
+    match name {
+        N::Escalate | N::Transfer | N::InviteConsultation => holder.is_some(),
+        N::HandDown => true,
+        N::RecordOpinion => case
+            .consultants
+            .iter()
+            .any(|c| Some(c.organisation.id) == user.organisation),
+        N::ReferOut => case.referral.is_none(),
+        N::AnswerReferral => case.referral.is_some(),
+        N::Pause => !case.clocks.is_paused(),
+        N::Resume => case.clocks.is_paused(),
+        // Supervision comes from outside the holder (the level above).
+        N::Supervise => holder.is_some() && holder != user.organisation,
+        N::Reopen => {
+            case.satisfaction == Some(crate::case::Satisfaction::Dissatisfied)
+                || case.party_rating == Some(crate::case::Satisfaction::Dissatisfied)
+        }
+        N::CheckPerformance => matches!(
+            &case.outcome,
+            Some(crate::case::Outcome::Succeeded { obligations, .. }) if !obligations.is_empty()
+        ),
+        _ => true,
+    }
 }

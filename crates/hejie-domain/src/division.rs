@@ -46,6 +46,17 @@ impl Level {
         }
     }
 
+    /// The level directly below, if any.
+    pub fn child(self) -> Option<Level> {
+        match self {
+            Level::City => Some(Level::County),
+            Level::County => Some(Level::Township),
+            Level::Township => Some(Level::Village),
+            Level::Village => Some(Level::Grid),
+            Level::Grid => None,
+        }
+    }
+
     /// Number of leading code digits that identify a division of this level.
     fn prefix_len(self) -> usize {
         match self {

@@ -46,6 +46,32 @@ pub enum DomainError {
         "调解不成的，应告知当事人可依法通过仲裁、行政、司法等途径维护权利（《人民调解法》第二十六条）"
     )]
     RemediesNotInformed,
+    #[error("上报对象应为上级单位")]
+    EscalateNotUpward,
+    #[error("交办对象应为下级单位")]
+    HandDownNotDownward,
+    #[error("该单位已受邀会诊")]
+    AlreadyInvited,
+    #[error("只有受邀会诊的单位可以提交会诊意见")]
+    NotConsultant,
+    #[error("案件已有待回执的分流，不能重复分流")]
+    ReferralPending,
+    #[error("案件没有待回执的分流")]
+    NoReferralPending,
+    #[error("案件已中止计时")]
+    AlreadyPaused,
+    #[error("案件未中止计时")]
+    NotPaused,
+    #[error("本阶段已记录过该时限的{0}")]
+    AlreadyRecorded(&'static str),
+    #[error("时限尚未届满，不能标记超期")]
+    NotYetDue,
+    #[error("总时限自登记起计算，设定后不再重置")]
+    OverallAlreadySet,
+    #[error("只有回访不满意的案件可以重新办理")]
+    NotDissatisfied,
+    #[error("调解协议中没有这项履行义务")]
+    NoSuchObligation,
 }
 
 impl DomainError {
@@ -62,6 +88,19 @@ impl DomainError {
             DomainError::ConsentRequired => "consent_required",
             DomainError::NoSessionRecorded => "no_session_recorded",
             DomainError::RemediesNotInformed => "remedies_not_informed",
+            DomainError::EscalateNotUpward => "escalate_not_upward",
+            DomainError::HandDownNotDownward => "hand_down_not_downward",
+            DomainError::AlreadyInvited => "already_invited",
+            DomainError::NotConsultant => "not_consultant",
+            DomainError::ReferralPending => "referral_pending",
+            DomainError::NoReferralPending => "no_referral_pending",
+            DomainError::AlreadyPaused => "already_paused",
+            DomainError::NotPaused => "not_paused",
+            DomainError::AlreadyRecorded(_) => "already_recorded",
+            DomainError::NotYetDue => "not_yet_due",
+            DomainError::OverallAlreadySet => "overall_already_set",
+            DomainError::NotDissatisfied => "not_dissatisfied",
+            DomainError::NoSuchObligation => "no_such_obligation",
         }
     }
 }
@@ -82,6 +121,22 @@ pub enum CommandName {
     ViewPersonalData,
     Rate,
     LinkReport,
+    SetTimeLimit,
+    Escalate,
+    HandDown,
+    Transfer,
+    InviteConsultation,
+    RecordOpinion,
+    ReferOut,
+    AnswerReferral,
+    Pause,
+    Resume,
+    Supervise,
+    Remind,
+    MarkOverdue,
+    Reopen,
+    ScheduleFollowUp,
+    CheckPerformance,
 }
 
 impl CommandName {
@@ -100,6 +155,22 @@ impl CommandName {
             CommandName::ViewPersonalData => "查看个人信息",
             CommandName::Rate => "评价",
             CommandName::LinkReport => "并入已有案件",
+            CommandName::SetTimeLimit => "设定时限",
+            CommandName::Escalate => "上报",
+            CommandName::HandDown => "交办",
+            CommandName::Transfer => "移交",
+            CommandName::InviteConsultation => "邀请会诊",
+            CommandName::RecordOpinion => "提交会诊意见",
+            CommandName::ReferOut => "引导分流",
+            CommandName::AnswerReferral => "登记分流回执",
+            CommandName::Pause => "中止计时",
+            CommandName::Resume => "恢复计时",
+            CommandName::Supervise => "督办",
+            CommandName::Remind => "到期提醒",
+            CommandName::MarkOverdue => "标记超期",
+            CommandName::Reopen => "重新办理",
+            CommandName::ScheduleFollowUp => "安排回访",
+            CommandName::CheckPerformance => "履行检查",
         }
     }
 }

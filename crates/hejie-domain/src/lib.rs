@@ -3,9 +3,12 @@
 //! randomness. Time and identity arrive in commands; cryptography arrives through traits.
 
 pub mod authz;
+pub mod calendar;
 pub mod case;
+pub mod clock;
 pub mod division;
 pub mod error;
+pub mod limits;
 pub mod money;
 pub mod org;
 pub mod personal;

@@ -14,7 +14,7 @@ use hejie_domain::personal::{IdNumber, PhoneNumber, PiiKind};
 use hejie_domain::timestamp::CST;
 use hejie_domain::user::{Actor, Role, User};
 use hejie_intake::{Assessment, Classification};
-use hejie_store::{CaseFilter, CaseSummary, Committed, now, service};
+use hejie_store::{CaseFilter, CaseSummary, Committed, now};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -28,7 +28,7 @@ pub fn meta_for(state: &AppState, user: &User) -> Meta {
         .unwrap_or_else(|| user.jurisdiction.clone());
     Meta {
         actor: Actor::of(user),
-        at: now(),
+        at: state.now(),
         division,
     }
 }
@@ -64,7 +64,27 @@ pub async fn run(
             st.version()
         )));
     }
-    Ok(service::execute_on(state.store.as_ref(), &st, meta_for(state, user), command).await?)
+    commit(state, &st, meta_for(state, user), command).await
+}
+
+/// Decides a command with what the time-limit policy records alongside it, and commits the
+/// events with their notifications and the case's next scheduled check in one transaction.
+/// Authorization is the caller's business.
+pub async fn commit(
+    state: &AppState,
+    st: &CaseState,
+    meta: Meta,
+    command: Command,
+) -> Result<Committed, AppError> {
+    let flow = state.flow();
+    let now = meta.at;
+    let (events, next) = crate::workflow::plan(&flow, st, meta, command)?;
+    let case = next.case().cloned().ok_or(AppError::NotFound)?;
+    let fx = crate::workflow::effects(state, &flow, &case, &events, st.version() + 1, now);
+    Ok(state
+        .store
+        .append_with(case.id, st.version(), events, case, fx)
+        .await?)
 }
 
 /// One party as typed at a window or in a form; validated and sealed by [`parse_party`].
@@ -385,7 +405,40 @@ async fn record(
         head_count,
         received_by,
     };
-    Ok(service::register(state.store.as_ref(), id, meta, register).await?)
+    let flow = state.flow();
+    let now = meta.at;
+    let plan_flow = flow.clone();
+    let new = hejie_store::NewCase {
+        id,
+        prefix: meta.division.county_prefix().to_owned(),
+        year: meta.at.year_cst(),
+        build: Box::new(move |number| {
+            let first = CaseState::default();
+            crate::workflow::plan(
+                &plan_flow,
+                &first,
+                meta,
+                Command::Register(Box::new(register(number))),
+            )
+            .map(|(events, _)| events)
+            .map_err(|e| match e {
+                hejie_store::StoreError::Domain(d) => d,
+                other => hejie_domain::DomainError::Validation(hejie_domain::ValidationError::new(
+                    "case",
+                    other.to_string(),
+                )),
+            })
+        }),
+    };
+    let committed = state.store.create_case(new).await?;
+    // The first scheduled check (受理时限) follows the registration in its own transaction; if
+    // it were lost, the next write to the case schedules it again.
+    let st = state.store.load(id).await?;
+    if let Some(case) = st.case() {
+        let fx = crate::workflow::effects(state, &flow, case, &[], st.version(), now);
+        state.store.apply_effects(fx).await?;
+    }
+    Ok(committed)
 }
 
 /// Registers a resident's own online application (网上申请), made through self-service with no
@@ -409,7 +462,7 @@ pub async fn register_online(
     let received_by = nearest_centre(state, &location.division);
     let meta = Meta {
         actor: resident_actor(state, name, phone),
-        at: now(),
+        at: state.now(),
         division: location.division.clone(),
     };
     let parsed = (channel, dispute_type, parties, location, amount);

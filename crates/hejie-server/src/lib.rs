@@ -14,6 +14,7 @@ pub mod present;
 pub mod routing;
 pub mod sms;
 pub mod state;
+pub mod workflow;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -64,6 +65,10 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!(%addr, "hejie is serving");
+    if let Err(e) = workflow::sweeps::ensure_scheduled(&state).await {
+        tracing::warn!(error = %e, "could not schedule the sweep job");
+    }
+    workflow::scheduler::spawn(state.clone());
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -104,6 +104,22 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::ViewPersonalData => "personal-data",
         N::Rate => "rating",
         N::LinkReport => "link-report",
+        N::SetTimeLimit => "time-limit",
+        N::Escalate => "escalate",
+        N::HandDown => "hand-down",
+        N::Transfer => "transfer",
+        N::InviteConsultation => "invite",
+        N::RecordOpinion => "opinion",
+        N::ReferOut => "refer",
+        N::AnswerReferral => "referral-answer",
+        N::Pause => "pause",
+        N::Resume => "resume",
+        N::Supervise => "supervise",
+        N::Remind => "remind",
+        N::MarkOverdue => "mark-overdue",
+        N::Reopen => "reopen",
+        N::ScheduleFollowUp => "schedule-follow-up",
+        N::CheckPerformance => "performance-check",
     }
 }
 
@@ -369,6 +385,112 @@ pub fn describe(body: &EventBody) -> String {
         } => format!(
             "同一纠纷再次反映：经{}由{reporter}反映：{summary}",
             channel.label()
+        ),
+        EventBody::TimeLimitSet {
+            clock,
+            limit,
+            basis,
+        } => format!("{}：{}（{basis}）", clock.label(), limit.label()),
+        EventBody::Escalated { from, to, reason } => format!(
+            "{}上报至{}：{reason}",
+            from.as_ref().map_or(String::new(), |f| f.name.clone()),
+            to.name
+        ),
+        EventBody::HandedDown {
+            from,
+            to,
+            instructions,
+        } => format!(
+            "{}交办至{}，交办意见：{instructions}",
+            from.as_ref().map_or(String::new(), |f| f.name.clone()),
+            to.name
+        ),
+        EventBody::Transferred { from, to, reason } => format!(
+            "{}移交至{}，理由：{reason}",
+            from.as_ref().map_or(String::new(), |f| f.name.clone()),
+            to.name
+        ),
+        EventBody::ConsultationInvited {
+            organisation,
+            purpose,
+        } => format!("邀请{}参加会诊：{purpose}", organisation.name),
+        EventBody::OpinionRecorded {
+            organisation,
+            opinion,
+        } => format!("{}会诊意见：{opinion}", organisation.name),
+        EventBody::ReferredOut {
+            target,
+            receiver,
+            reason,
+            remedies_informed,
+        } => format!(
+            "引导分流至{}（{receiver}）：{reason}{}",
+            target.label(),
+            if *remedies_informed {
+                "。已告知当事人相关救济途径"
+            } else {
+                ""
+            }
+        ),
+        EventBody::ReferralAnswered {
+            accepted,
+            receipt,
+            note,
+        } => format!(
+            "{}{}{}",
+            if *accepted {
+                "接收单位已接收"
+            } else {
+                "接收单位未接收，案件退回继续办理"
+            },
+            receipt
+                .as_ref()
+                .map(|r| format!("，回执编号{r}"))
+                .unwrap_or_default(),
+            note.as_ref().map(|n| format!("：{n}")).unwrap_or_default()
+        ),
+        EventBody::Paused { reason, note } => format!("中止计时（{}）：{note}", reason.label()),
+        EventBody::Resumed { note } => format!(
+            "恢复计时{}",
+            note.as_ref().map(|n| format!("：{n}")).unwrap_or_default()
+        ),
+        EventBody::Supervised {
+            holder,
+            limit,
+            note,
+        } => format!(
+            "督办{}：{note}。限{}内办结",
+            holder.as_ref().map_or(String::new(), |h| h.name.clone()),
+            limit.label()
+        ),
+        EventBody::Reminded {
+            clock, deadline, ..
+        } => format!(
+            "{}即将届满（{}），已提醒承办单位",
+            clock.label(),
+            crate::workflow::short_time(*deadline)
+        ),
+        EventBody::MarkedOverdue {
+            clock, deadline, ..
+        } => format!(
+            "{}已于{}届满，案件超期，已通知上级督办",
+            clock.label(),
+            crate::workflow::short_time(*deadline)
+        ),
+        EventBody::Reopened { reason } => format!("重新办理：{reason}"),
+        EventBody::FollowUpScheduled { due, reason } => format!(
+            "安排回访，{}前完成（{reason}）",
+            crate::workflow::short_time(*due)
+        ),
+        EventBody::PerformanceChecked {
+            obligation,
+            performed,
+            note,
+        } => format!(
+            "履行检查：第{}项义务{}{}",
+            obligation + 1,
+            if *performed { "已履行" } else { "未履行" },
+            note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
         ),
     }
 }

@@ -25,6 +25,11 @@ pub struct Config {
     pub lockout_secs: i64,
     /// Open cases older than this many days count as overdue until time limits are configured.
     pub overdue_days: i64,
+    /// How often the scheduler looks for due jobs, in milliseconds; 0 disables it (tests drive
+    /// it by hand).
+    pub scheduler_poll_ms: u64,
+    /// How long a claimed job is leased before another node may take it over.
+    pub job_lease_secs: i64,
 }
 
 impl Default for Config {
@@ -35,6 +40,8 @@ impl Default for Config {
             max_failed_logins: 5,
             lockout_secs: 15 * 60,
             overdue_days: 30,
+            scheduler_poll_ms: 2_000,
+            job_lease_secs: 60,
         }
     }
 }
@@ -44,6 +51,8 @@ impl Default for Config {
 pub struct Reference {
     pub tree: DivisionTree,
     pub orgs: HashMap<OrganisationId, Organisation>,
+    /// Staff accounts, for addressing notifications.
+    pub users: Vec<hejie_domain::user::User>,
 }
 
 impl Reference {
@@ -78,6 +87,12 @@ pub struct Inner {
     /// Held while a correction is learned and persisted, so the stored model is always the
     /// latest (two corrections never write their snapshots out of order).
     pub model_writes: tokio::sync::Mutex<()>,
+    /// The time-limit policy and working calendar in force.
+    pub flow: RwLock<Arc<crate::workflow::Flow>>,
+    /// Delivers SMS and e-mail notifications from the outbox.
+    pub sender: Arc<dyn crate::workflow::delivery::Sender>,
+    /// A fixed "now" for tests (microseconds; 0 = the system clock).
+    pub fake_now: std::sync::atomic::AtomicI64,
 }
 
 /// The name under which the intake classifier is stored.
@@ -131,6 +146,9 @@ impl AppState {
             classifier: RwLock::new(classifier),
             routing: RwLock::new(routing),
             model_writes: tokio::sync::Mutex::new(()),
+            flow: RwLock::new(Arc::new(crate::workflow::Flow::default())),
+            sender: Arc::new(crate::workflow::delivery::LogSender::from_env()),
+            fake_now: std::sync::atomic::AtomicI64::new(0),
         }));
         state.reload_reference().await?;
         Ok(state)
@@ -147,10 +165,36 @@ impl AppState {
             .into_iter()
             .map(|o| (o.id, o))
             .collect();
+        let users = self.store.users().await?;
         if let Ok(mut r) = self.reference.write() {
-            *r = Arc::new(Reference { tree, orgs });
+            *r = Arc::new(Reference { tree, orgs, users });
         }
         Ok(())
+    }
+
+    /// The current instant: the system clock, or the fixed time a test set.
+    pub fn now(&self) -> hejie_domain::timestamp::Timestamp {
+        match self.fake_now.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => hejie_store::now(),
+            t => hejie_domain::timestamp::Timestamp::from_micros(t),
+        }
+    }
+
+    /// Fixes "now" (tests only: a fake clock for time limits).
+    pub fn set_now(&self, at: hejie_domain::timestamp::Timestamp) {
+        self.fake_now
+            .store(at.micros(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn flow(&self) -> Arc<crate::workflow::Flow> {
+        self.flow.read().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    pub fn set_flow(&self, flow: crate::workflow::Flow) {
+        match self.flow.write() {
+            Ok(mut f) => *f = Arc::new(flow),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(flow),
+        }
     }
 
     pub fn reference(&self) -> Arc<Reference> {

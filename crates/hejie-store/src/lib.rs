@@ -18,6 +18,7 @@ pub mod rows;
 pub mod service;
 pub mod sql;
 pub mod sqlite;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use accounts::{AccountStore, LoginInfo, Session, Verification};
 pub use audit::{AuditReport, Problem};
 pub use chain::StoredEvent;
 pub use models::ModelStore;
+pub use work::WorkStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -46,6 +48,9 @@ pub enum StoreError {
     /// The domain refused a command built inside the store (registration).
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// A claimed job's lease expired or was taken over before its effects committed.
+    #[error("job lease lost")]
+    LeaseLost,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -172,7 +177,7 @@ pub struct Checkpoint {
 
 /// The case store. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
 #[async_trait]
-pub trait Store: AccountStore + ModelStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: AccountStore + ModelStore + WorkStore + Send + Sync + std::fmt::Debug + 'static {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use hejie_domain::case::{Case, CaseId, CaseNumber, Status};
+use hejie_domain::case::{Case, CaseId, CaseNumber, Clocks, Status};
 use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::Timestamp;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ macro_rules! case_columns {
         "id, number, status, channel, dispute_type, severity, track, division, grid, holder_org, \
          holder_org_name, holder_person, description, amount_fen, head_count, party_names, \
          outcome, sessions, follow_ups, satisfaction, registered_at, updated_at, closed_at, \
-         version, head_hash, address"
+         version, head_hash, address, clocks, overdue_since, follow_up_due"
     };
 }
 
@@ -57,17 +57,18 @@ pub const SELECT_CASES: &str = concat!("SELECT ", case_columns!(), " FROM cases"
 pub const INSERT_CASE: &str = "INSERT INTO cases (id, number, status, channel, dispute_type, \
      severity, track, division, grid, holder_org, holder_org_name, holder_person, description, \
      amount_fen, head_count, party_names, outcome, sessions, follow_ups, satisfaction, \
-     registered_at, updated_at, closed_at, version, head_hash, address) VALUES ($1, $2, $3, $4, \
-     $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-     $25, $26)";
+     registered_at, updated_at, closed_at, version, head_hash, address, clocks, overdue_since, \
+     follow_up_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+     $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)";
 
-/// Moves the projection forward only if nobody else did first: `$27` is the expected version.
+/// Moves the projection forward only if nobody else did first: `$30` is the expected version.
 pub const UPDATE_CASE: &str = "UPDATE cases SET number = $2, status = $3, channel = $4, \
      dispute_type = $5, severity = $6, track = $7, division = $8, grid = $9, holder_org = $10, \
      holder_org_name = $11, holder_person = $12, description = $13, amount_fen = $14, \
      head_count = $15, party_names = $16, outcome = $17, sessions = $18, follow_ups = $19, \
      satisfaction = $20, registered_at = $21, updated_at = $22, closed_at = $23, version = $24, \
-     head_hash = $25, address = $26 WHERE id = $1 AND version = $27";
+     head_hash = $25, address = $26, clocks = $27, overdue_since = $28, follow_up_due = $29 \
+     WHERE id = $1 AND version = $30";
 
 pub const CASE_VERSION: &str = "SELECT version FROM cases WHERE id = $1";
 
@@ -159,6 +160,11 @@ pub struct CaseRow {
     pub version: i64,
     pub head_hash: String,
     pub address: Option<String>,
+    /// The case's clocks as JSON (`hejie_domain::case::Clocks`), for work queues.
+    pub clocks: String,
+    /// When the current stage was first marked overdue (the supervision board's sort key).
+    pub overdue_since: Option<i64>,
+    pub follow_up_due: Option<i64>,
 }
 
 impl CaseRow {
@@ -199,6 +205,9 @@ impl CaseRow {
             version: i64::try_from(version).unwrap_or(i64::MAX),
             head_hash: head_hash.to_owned(),
             address: c.location.address.clone(),
+            clocks: clocks_json(&c.clocks),
+            overdue_since: c.clocks.overdue_since().map(|t| t.micros()),
+            follow_up_due: c.follow_up_due.map(|t| t.micros()),
         }
     }
 
@@ -234,6 +243,9 @@ impl CaseRow {
             Bind::Int(self.version),
             t(&self.head_hash),
             ot(&self.address),
+            t(&self.clocks),
+            oi(self.overdue_since),
+            oi(self.follow_up_due),
         ]
     }
 
@@ -256,6 +268,26 @@ impl CaseRow {
             version: u64::try_from(self.version).unwrap_or(0),
         })
     }
+
+    /// The work-queue entry of this row: its list entry plus holder and clocks.
+    pub fn to_work_item(&self) -> Result<crate::work::WorkItem> {
+        let clocks: Clocks = serde_json::from_str(&self.clocks)
+            .map_err(|e| StoreError::Corrupt(format!("case {}: bad clocks: {e}", self.id)))?;
+        Ok(crate::work::WorkItem {
+            summary: self.to_summary()?,
+            holder_person: self.holder_person.clone(),
+            clocks,
+            overdue_since: self.overdue_since.map(Timestamp::from_micros),
+            follow_up_due: self.follow_up_due.map(Timestamp::from_micros),
+        })
+    }
+}
+
+/// The projection's JSON of a case's clocks. Serialising these plain structs cannot fail; should
+/// it ever, an empty object is stored and reading it back reports the row as corrupt rather than
+/// the write failing.
+pub fn clocks_json(clocks: &Clocks) -> String {
+    serde_json::to_string(clocks).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// The `WHERE` clause (possibly empty) for a filter, with its binds, numbered from `$1`.

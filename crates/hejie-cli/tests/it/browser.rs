@@ -9,7 +9,10 @@
 //!   and the proposed organisation; the clerk overrides another suggestion, registers, and the
 //!   next suggestion for that text is the clerk's type;
 //! - a resident applies online with an SMS code (read from the server's console), gets the case
-//!   number and tracks the case by number and phone.
+//!   number and tracks the case by number and phone;
+//! - a village case is overdue (dispatched in the past and marked by the scheduler): a township
+//!   supervisor sees it on the 督办看板 and supervises it with a note and a new limit, and the
+//!   village mediator finds the note and the new deadline on the case's row in 我的待办.
 //!
 //! Screenshots of the key steps are saved to `target/screenshots/`. These tests need `chromium`
 //! and `chromedriver` (`apt-get install chromium chromium-driver`); without them they fail.
@@ -27,6 +30,8 @@ use serde_json::json;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PASSWORD: &str = "demo1234";
+/// The demo's personal-data key, one byte repeated.
+const DEMO_KEY: &str = "5a";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -89,16 +94,41 @@ struct Demo {
     _dir: tempfile::TempDir,
 }
 
+fn demo_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}", dir.path().join("demo.db").display())
+}
+
 impl Demo {
     fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// Creates the demo database in `dir` without serving it, so a test can add to it first.
+    fn seed(dir: &tempfile::TempDir) {
+        let out = Command::new(env!("CARGO_BIN_EXE_hejie"))
+            .arg("--database")
+            .arg(demo_url(dir))
+            .args(["demo", "--cases", "80", "--no-serve"])
+            .env("HEJIE_PII_KEY", DEMO_KEY.repeat(32))
+            .env_remove("HEJIE_DATABASE_URL")
+            .output()
+            .expect("run hejie demo --no-serve");
+        assert!(
+            out.status.success(),
+            "hejie demo --no-serve failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `hejie demo` on the database in `dir` (created if new).
+    fn start_in(dir: tempfile::TempDir) -> Self {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_hejie"))
             .arg("--database")
-            .arg(format!("sqlite:{}", dir.path().join("demo.db").display()))
+            .arg(demo_url(&dir))
             .args(["demo", "--cases", "80", "--addr"])
             .arg(format!("127.0.0.1:{port}"))
-            .env("HEJIE_PII_KEY", "5a".repeat(32))
+            .env("HEJIE_PII_KEY", DEMO_KEY.repeat(32))
             .env_remove("HEJIE_DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -294,9 +324,16 @@ impl Browser {
     }
 
     async fn click(&self, css: &str) {
-        self.find(css)
+        let e = self.find(css).await;
+        // Into the middle of the window, clear of anything that overlaps the edges.
+        self.c
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&e).expect("element as json")],
+            )
             .await
-            .click()
+            .expect("scroll");
+        e.click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
@@ -528,7 +565,16 @@ async fn clerk_registers_and_the_committee_closes_a_case() {
     b.submit(&format!("td.c-number a[href='{case_path}']"))
         .await;
     assert_eq!(b.path().await, case_path);
-    assert_eq!(b.texts(".tl-label").await, ["登记"]);
+    // Besides the people's steps, the timeline holds the time limits set with each hand-over
+    // (设定时限) and a scheduled follow-up (安排回访), recorded by the time-limit policy.
+    let steps = |labels: Vec<String>| -> Vec<String> {
+        labels
+            .into_iter()
+            .filter(|l| !matches!(l.as_str(), "设定时限" | "安排回访"))
+            .collect()
+    };
+    assert_eq!(steps(b.texts(".tl-label").await), ["登记"]);
+    assert!(b.texts(".tl-label").await.contains(&"设定时限".to_owned()));
 
     // 受理 → 派单 to the community's mediation committee.
     b.open_action("accept").await;
@@ -578,7 +624,7 @@ async fn clerk_registers_and_the_committee_closes_a_case() {
 
     // The timeline shows every step, who did it and the hash of each event.
     assert_eq!(
-        b.texts(".tl-label").await,
+        steps(b.texts(".tl-label").await),
         [
             "登记",
             "受理",
@@ -598,7 +644,11 @@ async fn clerk_registers_and_the_committee_closes_a_case() {
     ] {
         assert!(timeline.contains(expected), "timeline mentions {expected}");
     }
-    assert_eq!(b.texts(".tl-meta .hash").await.len(), 7);
+    assert_eq!(
+        b.texts(".tl-meta .hash").await.len(),
+        b.texts(".tl-label").await.len(),
+        "every event shows its hash"
+    );
     b.shot_of("07-closed-timeline", ".area-timeline").await;
     b.close().await;
 }
@@ -809,5 +859,242 @@ async fn intake_suggests_type_risk_and_route_and_learns_the_clerks_override() {
         .await;
     assert_eq!(b.value("#dispute_type").await, chosen);
     b.shot_of("22-intake-learned", "#description").await;
+    b.close().await;
+}
+
+/// Registers, accepts, dispatches to `t0v0`'s village committee and acknowledges a case at a past
+/// instant chosen so that its 7-working-day limit ran out shortly before now (but not so long
+/// ago that it was escalated automatically), then runs the scheduler at the real now, which marks
+/// it overdue. Adds a township supervisor (`t0-supervisor`). Works on the demo's SQLite file
+/// before the server starts, through the same application layer the server uses.
+async fn overdue_village_case(dir: &tempfile::TempDir) -> (String, String) {
+    use hejie_domain::case::{Command as Cmd, DisputeType, PersonRef, Severity, Track};
+    use hejie_domain::clock::{Clock, Limit};
+    use hejie_domain::division::Level;
+    use hejie_domain::timestamp::Timestamp;
+    use hejie_domain::user::{Role, User, UserId};
+    use hejie_server::cases::{self, PartyInput, RegisterInput};
+
+    let store = hejie_store::open(&demo_url(dir))
+        .await
+        .expect("open the demo db");
+    store.migrate().await.expect("migrate");
+    let key = hejie_crypto::MasterKey::from_hex(&DEMO_KEY.repeat(32)).expect("key");
+    let state = hejie_server::AppState::new(
+        store.clone(),
+        Arc::new(hejie_crypto::KeyedSealer::new(&key)),
+        Arc::new(hejie_server::sms::ConsoleSms),
+        hejie_server::Config {
+            scheduler_poll_ms: 0,
+            ..hejie_server::Config::default()
+        },
+    )
+    .await
+    .expect("app state");
+    let users = store.users().await.expect("users");
+    let by_name = |n: &str| {
+        users
+            .iter()
+            .find(|u| u.username == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("demo user {n}"))
+    };
+    let (clerk, mediator, centre) = (by_name("clerk"), by_name("t0v0"), by_name("t0-centre"));
+    let r = state.reference();
+    let village_org = r.orgs[&mediator.organisation.expect("t0v0's committee")].clone();
+    let village = village_org.division.clone();
+    let township = village.ancestor_at(Level::Township).expect("township");
+
+    let supervisor = User::new(
+        UserId(uuid::Uuid::now_v7()),
+        "t0-supervisor",
+        "镇督办员",
+        Role::Supervisor,
+        township,
+        centre.organisation,
+    )
+    .expect("a valid user");
+    store.put_user(&supervisor).await.expect("add supervisor");
+    let hash = hejie_server::auth::hash_password(PASSWORD).expect("hash");
+    store
+        .set_password(supervisor.id, &hash)
+        .await
+        .expect("password");
+    state.reload_reference().await.expect("reload");
+
+    // The latest instant, on the half hour, from which 7 working days are already over.
+    let now = hejie_store::now();
+    let cal = state.flow().calendar.clone();
+    let limit = Limit::parse("7wd").expect("limit");
+    let mut started = now.plus_seconds(-7 * 86_400);
+    while !(Clock { started, limit }).read(&[], &cal, now).overdue {
+        started = started.plus_seconds(-1_800);
+    }
+    state.set_now(started);
+    let input = RegisterInput {
+        channel: "visit".to_owned(),
+        dispute_type: "neighbour".to_owned(),
+        parties: vec![
+            PartyInput {
+                name: "赵建国".to_owned(),
+                ..PartyInput::default()
+            },
+            PartyInput {
+                name: "钱卫东".to_owned(),
+                ..PartyInput::default()
+            },
+        ],
+        division: village.to_string(),
+        description: "两户因院墙排水沟堵塞，雨水倒灌入赵家院内，多次争吵未果。".to_owned(),
+        ..RegisterInput::default()
+    };
+    let id = cases::register(&state, &clerk, &input)
+        .await
+        .expect("register")
+        .case_id;
+    for (user, command) in [
+        (
+            &clerk,
+            Cmd::Accept {
+                dispute_type: DisputeType::parse("neighbour").expect("type"),
+                severity: Severity::Ordinary,
+                track: Track::Clinic,
+                note: None,
+            },
+        ),
+        (
+            &clerk,
+            Cmd::Assign {
+                organisation: hejie_domain::case::OrgRef::of(&village_org),
+                person: None,
+                note: None,
+            },
+        ),
+        (
+            &mediator,
+            Cmd::Acknowledge {
+                person: Some(PersonRef {
+                    id: mediator.id,
+                    name: mediator.name.clone(),
+                }),
+            },
+        ),
+    ] {
+        cases::run(&state, user, id, None, command)
+            .await
+            .unwrap_or_else(|e| panic!("run a command for {}: {e}", user.username));
+    }
+    // Back to the real clock; the scheduler marks the case overdue.
+    state.set_now(Timestamp::from_micros(0));
+    hejie_server::workflow::scheduler::tick(&state, hejie_store::now())
+        .await
+        .expect("scheduler tick");
+    let case = store.load(id).await.expect("load");
+    let case = case.case().expect("case");
+    assert!(
+        case.clocks.overdue_since().is_some(),
+        "the case is marked overdue: {:?}",
+        case.clocks
+    );
+    assert_eq!(
+        case.holder.as_ref().map(|h| h.organisation.id),
+        Some(village_org.id),
+        "still held by the village (not escalated automatically)"
+    );
+    (id.to_string(), case.number.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn supervisor_supervises_an_overdue_case_and_the_mediator_sees_it_in_the_queue() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Demo::seed(&dir);
+    let (id, number) = overdue_village_case(&dir).await;
+    let demo = Demo::start_in(dir);
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &demo.base).await;
+
+    // The township supervisor finds the overdue case on the board.
+    b.sign_in("t0-supervisor").await;
+    b.goto("/board").await;
+    let row = format!("#board li[data-number=\"{number}\"]");
+    assert!(
+        b.exists(&row).await,
+        "{number} is on the board: {}",
+        b.text("main").await
+    );
+    assert!(b.text(&row).await.contains("已超期"));
+    assert!(b.text(".bar-chart").await.contains("件"));
+    b.shot("loop-1-board").await;
+
+    // 督办 with a note and a new limit of 2 working days.
+    let note = "请两日内约谈双方，疏通排水沟并达成协议";
+    b.fill(&format!("#limit-{id}"), "2").await;
+    b.fill(&format!("#note-{id}"), note).await;
+    b.submit(&format!("{row} form button[type=submit]")).await;
+    let path = b.path().await;
+    assert!(
+        path.starts_with("/board?done="),
+        "supervised, but the page is {path}: {}",
+        b.texts(".alert, .field-error").await.join(" / ")
+    );
+    assert!(b.text("#notice").await.contains(&number));
+    b.shot("loop-2-board-supervised").await;
+    b.sign_out().await;
+
+    // The village mediator sees the note and the new deadline in the queue.
+    b.sign_in("t0v0").await;
+    b.goto("/queue").await;
+    let line = format!("#queue tr[data-number=\"{number}\"] .supervision-note");
+    assert!(
+        b.exists(&line).await,
+        "{number} has a supervision note in the queue: {}",
+        b.text("main").await
+    );
+    let text = b.text(&line).await;
+    assert!(text.contains(note), "{text}");
+    assert!(text.contains("镇督办员"), "{text}");
+    assert!(text.contains("新期限") && text.contains("月"), "{text}");
+    let countdown = b
+        .text(&format!("#queue tr[data-number=\"{number}\"] .countdown"))
+        .await;
+    assert!(countdown.starts_with("剩余"), "a fresh limit: {countdown}");
+    b.shot("loop-3-queue").await;
+
+    // The notification centre has the 督办, and opening it marks it read and shows the case.
+    b.goto("/notifications").await;
+    assert!(
+        b.text(".notifications")
+            .await
+            .contains(&format!("督办 {number}"))
+    );
+    b.shot("loop-4-notifications").await;
+    b.submit(".notification.is-unread .n-button").await;
+    assert!(b.path().await.starts_with("/cases/"));
+    b.goto(&format!("/cases/{id}")).await;
+    assert!(b.text("#time-panel").await.contains(note));
+    b.shot_of("loop-5-case-time-panel", "#time-panel").await;
+
+    // 中止计时 from the case page: refused without a reason (shown next to the field, the note
+    // kept), then done; the panel says the clocks stand still, and 恢复计时 starts them again.
+    b.open_action("pause").await;
+    b.fill("#pause-note", "等待排水沟产权的鉴定结论").await;
+    b.submit("#act-pause form button[type=submit]").await;
+    assert!(
+        b.text("#act-pause .field-error")
+            .await
+            .contains("中止计时的原因"),
+        "{}",
+        b.texts(".alert").await.join(" / ")
+    );
+    assert_eq!(b.value("#pause-note").await, "等待排水沟产权的鉴定结论");
+    b.select("#pause-reason", "appraisal").await;
+    b.act("pause", "已中止计时").await;
+    assert!(b.text("#time-panel").await.contains("已中止计时"));
+    b.shot_of("loop-6-case-paused", "#time-panel").await;
+    b.open_action("resume").await;
+    b.act("resume", "已恢复计时").await;
+    assert!(!b.text("#time-panel").await.contains("已中止计时"));
+    b.goto("/sweeps").await;
+    b.shot("loop-7-sweeps").await;
     b.close().await;
 }

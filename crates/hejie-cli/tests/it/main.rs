@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod browser;
 mod crash;
+mod scheduler;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,9 +1,10 @@
 //! The rules: which command is allowed in which state, and what it records.
 
+use super::flow::substantial;
 use super::types::{optional_text, text};
 use super::{
-    Case, CaseState, Command, Event, EventBody, Meta, Obligation, Outcome, Register, Severity,
-    Status, Track,
+    Case, CaseState, ClockKind, Command, Event, EventBody, Meta, Obligation, OrgRef, Outcome,
+    ReferralTarget, Register, Satisfaction, Severity, Status, Track,
 };
 use crate::error::{CommandName, DomainError, ValidationError};
 use crate::personal::PiiKind;
@@ -322,7 +323,255 @@ fn decide(
             reporter: text("reporter", &reporter, 64)?,
             summary: text("summary", &summary, LONG)?,
         },
+        Command::SetTimeLimit {
+            clock,
+            limit,
+            basis,
+        } => {
+            match clock {
+                ClockKind::Overall if case.clocks.overall.is_some() => {
+                    return Err(DomainError::OverallAlreadySet);
+                }
+                ClockKind::Acknowledge if status != Status::Assigned => return Err(refuse()),
+                _ => {}
+            }
+            if limit.amount == 0 {
+                return Err(ValidationError::new("limit", "时限应大于0".to_owned()).into());
+            }
+            EventBody::TimeLimitSet {
+                clock,
+                limit,
+                basis: text("basis", &basis, SHORT)?,
+            }
+        }
+        Command::Escalate { to, reason } => {
+            let from = case.holder.as_ref().map(|h| h.organisation.clone());
+            let upward = from.as_ref().is_some_and(|f| above(&to, f));
+            if !upward {
+                return Err(DomainError::EscalateNotUpward);
+            }
+            EventBody::Escalated {
+                from,
+                to,
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
+        Command::HandDown { to, instructions } => {
+            let from = case.holder.as_ref().map(|h| h.organisation.clone());
+            let downward = match &from {
+                Some(f) => above(f, &to),
+                None => {
+                    meta.division.contains(&to.division)
+                        && meta.division.level() < to.division.level()
+                }
+            };
+            if !downward {
+                return Err(DomainError::HandDownNotDownward);
+            }
+            substantial("instructions", &instructions, 4)?;
+            EventBody::HandedDown {
+                from,
+                to,
+                instructions: text("instructions", &instructions, LONG)?,
+            }
+        }
+        Command::Transfer { to, reason } => {
+            let from = case.holder.as_ref().map(|h| h.organisation.clone());
+            if from.as_ref().map(|f| f.id) == Some(to.id) {
+                return Err(DomainError::AlreadyHeld);
+            }
+            substantial("reason", &reason, 4)?;
+            EventBody::Transferred {
+                from,
+                to,
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
+        Command::InviteConsultation {
+            organisation,
+            purpose,
+        } => {
+            let held = case.holder.as_ref().map(|h| h.organisation.id) == Some(organisation.id);
+            if held
+                || case
+                    .consultants
+                    .iter()
+                    .any(|c| c.organisation.id == organisation.id)
+            {
+                return Err(DomainError::AlreadyInvited);
+            }
+            EventBody::ConsultationInvited {
+                organisation,
+                purpose: text("purpose", &purpose, LONG)?,
+            }
+        }
+        Command::RecordOpinion { opinion } => {
+            let consultant = case
+                .consultants
+                .iter()
+                .find(|c| Some(c.organisation.id) == meta.actor.organisation)
+                .ok_or(DomainError::NotConsultant)?;
+            EventBody::OpinionRecorded {
+                organisation: consultant.organisation.clone(),
+                opinion: text("opinion", &opinion, LONG)?,
+            }
+        }
+        Command::ReferOut {
+            target,
+            receiver,
+            reason,
+            remedies_informed,
+        } => {
+            if case.referral.is_some() {
+                return Err(DomainError::ReferralPending);
+            }
+            // Sending a dispute to arbitration, reconsideration or a court means telling the
+            // parties of that remedy (人民调解法 Art. 26), whether or not mediation was tried.
+            let remedy = matches!(
+                target,
+                ReferralTarget::Court
+                    | ReferralTarget::LabourArbitration
+                    | ReferralTarget::AdministrativeReconsideration
+            );
+            if remedy && !remedies_informed {
+                return Err(DomainError::RemediesNotInformed);
+            }
+            EventBody::ReferredOut {
+                target,
+                receiver: text("receiver", &receiver, 64)?,
+                reason: text("reason", &reason, LONG)?,
+                remedies_informed,
+            }
+        }
+        Command::AnswerReferral {
+            accepted,
+            receipt,
+            note,
+        } => {
+            if case.referral.is_none() {
+                return Err(DomainError::NoReferralPending);
+            }
+            let receipt = optional_text("receipt", receipt.as_deref(), 64)?;
+            if accepted && receipt.is_none() {
+                return Err(ValidationError::new(
+                    "receipt",
+                    "接收单位已接收的，请填写回执编号".to_owned(),
+                )
+                .into());
+            }
+            EventBody::ReferralAnswered {
+                accepted,
+                receipt,
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
+        Command::Pause { reason, note } => {
+            if case.clocks.is_paused() {
+                return Err(DomainError::AlreadyPaused);
+            }
+            substantial("note", &note, 4)?;
+            EventBody::Paused {
+                reason,
+                note: text("note", &note, LONG)?,
+            }
+        }
+        Command::Resume { note } => {
+            if !case.clocks.is_paused() {
+                return Err(DomainError::NotPaused);
+            }
+            EventBody::Resumed {
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
+        Command::Supervise { limit, note } => {
+            if case.holder.is_none() {
+                return Err(refuse());
+            }
+            if limit.amount == 0 {
+                return Err(ValidationError::new("limit", "时限应大于0".to_owned()).into());
+            }
+            substantial("note", &note, 4)?;
+            EventBody::Supervised {
+                holder: case.holder.as_ref().map(|h| h.organisation.clone()),
+                limit,
+                note: text("note", &note, LONG)?,
+            }
+        }
+        Command::Remind { clock, deadline } => {
+            if case.clocks.clock(clock).is_none() {
+                return Err(refuse());
+            }
+            if case.clocks.reminded(clock) {
+                return Err(DomainError::AlreadyRecorded("到期提醒"));
+            }
+            EventBody::Reminded {
+                clock,
+                deadline,
+                stage: case.clocks.stage_no(),
+            }
+        }
+        Command::MarkOverdue { clock, deadline } => {
+            if case.clocks.clock(clock).is_none() {
+                return Err(refuse());
+            }
+            if case.clocks.marked_overdue(clock) {
+                return Err(DomainError::AlreadyRecorded("超期标记"));
+            }
+            if deadline > meta.at {
+                return Err(DomainError::NotYetDue);
+            }
+            EventBody::MarkedOverdue {
+                clock,
+                deadline,
+                stage: case.clocks.stage_no(),
+            }
+        }
+        Command::Reopen { reason } => {
+            let dissatisfied = case.satisfaction == Some(Satisfaction::Dissatisfied)
+                || case.party_rating == Some(Satisfaction::Dissatisfied);
+            if !dissatisfied {
+                return Err(DomainError::NotDissatisfied);
+            }
+            substantial("reason", &reason, 4)?;
+            EventBody::Reopened {
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
+        Command::ScheduleFollowUp { due, reason } => {
+            if due < meta.at {
+                return Err(ValidationError::new("due", "回访日期不能早于今天".to_owned()).into());
+            }
+            EventBody::FollowUpScheduled {
+                due,
+                reason: text("reason", &reason, SHORT)?,
+            }
+        }
+        Command::CheckPerformance {
+            obligation,
+            performed,
+            note,
+        } => {
+            let exists = match &case.outcome {
+                Some(Outcome::Succeeded { obligations, .. }) => {
+                    (obligation as usize) < obligations.len()
+                }
+                _ => false,
+            };
+            if !exists {
+                return Err(DomainError::NoSuchObligation);
+            }
+            EventBody::PerformanceChecked {
+                obligation,
+                performed,
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
     })
+}
+
+/// Whether `upper` is at a higher level than `lower` and contains it.
+fn above(upper: &OrgRef, lower: &OrgRef) -> bool {
+    upper.division.level() < lower.division.level() && upper.division.contains(&lower.division)
 }
 
 /// Whether a command can apply to a case in `status` at all. Closing has further conditions that
@@ -342,5 +591,25 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::Close | N::LinkReport => status.is_open(),
         N::FollowUp | N::Rate => matches!(status, Status::Closed | Status::FollowedUp),
         N::ViewPersonalData => true,
+        // The intake stage has clocks too (受理时限): they can be set, reminded about, marked
+        // overdue and supervised before the case is accepted.
+        N::SetTimeLimit | N::Supervise | N::Remind | N::MarkOverdue => status.is_open(),
+        N::InviteConsultation
+        | N::RecordOpinion
+        | N::ReferOut
+        | N::AnswerReferral
+        | N::Pause
+        | N::Resume => status.is_open() && status != Status::Registered,
+        N::Escalate | N::Transfer => matches!(
+            status,
+            Status::Assigned | Status::InProgress | Status::Mediating
+        ),
+        N::HandDown => matches!(
+            status,
+            Status::Accepted | Status::Assigned | Status::InProgress | Status::Mediating
+        ),
+        N::Reopen | N::ScheduleFollowUp | N::CheckPerformance => {
+            matches!(status, Status::Closed | Status::FollowedUp)
+        }
     }
 }

@@ -4,16 +4,20 @@
 //! or a typed error. [`CaseState::apply`] only applies: it folds an event into the state and never
 //! refuses anything, because what is recorded has already happened.
 
-mod decide;
-mod state;
+#[macro_use]
 mod types;
+mod decide;
+mod flow;
+mod state;
 
 pub use decide::{allowed_in, handle};
+pub use flow::*;
 pub use state::{Case, CaseState};
 pub use types::*;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Limit;
 use crate::division::DivisionCode;
 use crate::money::Money;
 use crate::personal::PiiKind;
@@ -120,6 +124,88 @@ pub enum Command {
         reporter: String,
         summary: String,
     },
+    /// Sets a time limit from the configured policy; `basis` names the rule that gave it.
+    SetTimeLimit {
+        clock: ClockKind,
+        limit: Limit,
+        basis: String,
+    },
+    /// 上报: hand the case up to an organisation at a higher level.
+    Escalate {
+        to: OrgRef,
+        reason: String,
+    },
+    /// 交办: an upper level hands the case down with instructions.
+    HandDown {
+        to: OrgRef,
+        instructions: String,
+    },
+    /// 移交: transfer to another organisation or department, with the reason.
+    Transfer {
+        to: OrgRef,
+        reason: String,
+    },
+    /// 会诊: invite a department or expert without giving up the case.
+    InviteConsultation {
+        organisation: OrgRef,
+        purpose: String,
+    },
+    /// 会诊意见 from an invited organisation.
+    RecordOpinion {
+        opinion: String,
+    },
+    /// 引导/移送 to a court, arbitration, reconsideration, police or legal aid; waits for a receipt.
+    ReferOut {
+        target: ReferralTarget,
+        receiver: String,
+        reason: String,
+        remedies_informed: bool,
+    },
+    /// The receiving body's answer to a referral (回执): accepted closes the case, refused returns it.
+    AnswerReferral {
+        accepted: bool,
+        receipt: Option<String>,
+        note: Option<String>,
+    },
+    /// 中止计时.
+    Pause {
+        reason: PauseReason,
+        note: String,
+    },
+    /// 恢复计时.
+    Resume {
+        note: Option<String>,
+    },
+    /// 督办: a note and a new deadline for the holder.
+    Supervise {
+        limit: Limit,
+        note: String,
+    },
+    /// 到期提醒 (recorded by the scheduler).
+    Remind {
+        clock: ClockKind,
+        deadline: Timestamp,
+    },
+    /// 超期 (recorded by the scheduler).
+    MarkOverdue {
+        clock: ClockKind,
+        deadline: Timestamp,
+    },
+    /// 重新办理 after a dissatisfied follow-up.
+    Reopen {
+        reason: String,
+    },
+    /// 安排回访.
+    ScheduleFollowUp {
+        due: Timestamp,
+        reason: String,
+    },
+    /// 履行检查 of one obligation of the agreement.
+    CheckPerformance {
+        obligation: u32,
+        performed: bool,
+        note: Option<String>,
+    },
 }
 
 impl Command {
@@ -139,6 +225,22 @@ impl Command {
             Command::ViewPersonalData { .. } => N::ViewPersonalData,
             Command::Rate { .. } => N::Rate,
             Command::LinkReport { .. } => N::LinkReport,
+            Command::SetTimeLimit { .. } => N::SetTimeLimit,
+            Command::Escalate { .. } => N::Escalate,
+            Command::HandDown { .. } => N::HandDown,
+            Command::Transfer { .. } => N::Transfer,
+            Command::InviteConsultation { .. } => N::InviteConsultation,
+            Command::RecordOpinion { .. } => N::RecordOpinion,
+            Command::ReferOut { .. } => N::ReferOut,
+            Command::AnswerReferral { .. } => N::AnswerReferral,
+            Command::Pause { .. } => N::Pause,
+            Command::Resume { .. } => N::Resume,
+            Command::Supervise { .. } => N::Supervise,
+            Command::Remind { .. } => N::Remind,
+            Command::MarkOverdue { .. } => N::MarkOverdue,
+            Command::Reopen { .. } => N::Reopen,
+            Command::ScheduleFollowUp { .. } => N::ScheduleFollowUp,
+            Command::CheckPerformance { .. } => N::CheckPerformance,
         }
     }
 }
@@ -224,6 +326,79 @@ pub enum EventBody {
         reporter: String,
         summary: String,
     },
+    TimeLimitSet {
+        clock: ClockKind,
+        limit: Limit,
+        basis: String,
+    },
+    Escalated {
+        from: Option<OrgRef>,
+        to: OrgRef,
+        reason: String,
+    },
+    HandedDown {
+        from: Option<OrgRef>,
+        to: OrgRef,
+        instructions: String,
+    },
+    Transferred {
+        from: Option<OrgRef>,
+        to: OrgRef,
+        reason: String,
+    },
+    ConsultationInvited {
+        organisation: OrgRef,
+        purpose: String,
+    },
+    OpinionRecorded {
+        organisation: OrgRef,
+        opinion: String,
+    },
+    ReferredOut {
+        target: ReferralTarget,
+        receiver: String,
+        reason: String,
+        remedies_informed: bool,
+    },
+    ReferralAnswered {
+        accepted: bool,
+        receipt: Option<String>,
+        note: Option<String>,
+    },
+    Paused {
+        reason: PauseReason,
+        note: String,
+    },
+    Resumed {
+        note: Option<String>,
+    },
+    Supervised {
+        holder: Option<OrgRef>,
+        limit: Limit,
+        note: String,
+    },
+    Reminded {
+        clock: ClockKind,
+        deadline: Timestamp,
+        stage: u32,
+    },
+    MarkedOverdue {
+        clock: ClockKind,
+        deadline: Timestamp,
+        stage: u32,
+    },
+    Reopened {
+        reason: String,
+    },
+    FollowUpScheduled {
+        due: Timestamp,
+        reason: String,
+    },
+    PerformanceChecked {
+        obligation: u32,
+        performed: bool,
+        note: Option<String>,
+    },
 }
 
 impl EventBody {
@@ -243,6 +418,22 @@ impl EventBody {
             EventBody::PersonalDataViewed { .. } => "personal_data_viewed",
             EventBody::RatedByParty { .. } => "rated_by_party",
             EventBody::ReportLinked { .. } => "report_linked",
+            EventBody::TimeLimitSet { .. } => "time_limit_set",
+            EventBody::Escalated { .. } => "escalated",
+            EventBody::HandedDown { .. } => "handed_down",
+            EventBody::Transferred { .. } => "transferred",
+            EventBody::ConsultationInvited { .. } => "consultation_invited",
+            EventBody::OpinionRecorded { .. } => "opinion_recorded",
+            EventBody::ReferredOut { .. } => "referred_out",
+            EventBody::ReferralAnswered { .. } => "referral_answered",
+            EventBody::Paused { .. } => "paused",
+            EventBody::Resumed { .. } => "resumed",
+            EventBody::Supervised { .. } => "supervised",
+            EventBody::Reminded { .. } => "reminded",
+            EventBody::MarkedOverdue { .. } => "marked_overdue",
+            EventBody::Reopened { .. } => "reopened",
+            EventBody::FollowUpScheduled { .. } => "follow_up_scheduled",
+            EventBody::PerformanceChecked { .. } => "performance_checked",
         }
     }
 
@@ -262,6 +453,22 @@ impl EventBody {
             EventBody::PersonalDataViewed { .. } => "查看个人信息",
             EventBody::RatedByParty { .. } => "当事人评价",
             EventBody::ReportLinked { .. } => "再次反映",
+            EventBody::TimeLimitSet { .. } => "设定时限",
+            EventBody::Escalated { .. } => "上报",
+            EventBody::HandedDown { .. } => "交办",
+            EventBody::Transferred { .. } => "移交",
+            EventBody::ConsultationInvited { .. } => "邀请会诊",
+            EventBody::OpinionRecorded { .. } => "会诊意见",
+            EventBody::ReferredOut { .. } => "引导分流",
+            EventBody::ReferralAnswered { .. } => "分流回执",
+            EventBody::Paused { .. } => "中止计时",
+            EventBody::Resumed { .. } => "恢复计时",
+            EventBody::Supervised { .. } => "督办",
+            EventBody::Reminded { .. } => "到期提醒",
+            EventBody::MarkedOverdue { .. } => "超期",
+            EventBody::Reopened { .. } => "重新办理",
+            EventBody::FollowUpScheduled { .. } => "安排回访",
+            EventBody::PerformanceChecked { .. } => "履行检查",
         }
     }
 }

@@ -3,9 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CaseId, CaseNumber, Channel, DisputeType, Event, EventBody, Holder, Location, Outcome, Party,
-    PersonRef, Satisfaction, Severity, Status, Track,
+    CaseId, CaseNumber, Channel, ClockKind, Clocks, Consultant, DisputeType, Event, EventBody,
+    Holder, Location, Outcome, Party, PendingReferral, PersonRef, Satisfaction, Severity, Stage,
+    Status, Supervision, Track,
 };
+use crate::clock::{Clock, Pause};
 use crate::money::Money;
 use crate::timestamp::Timestamp;
 
@@ -35,6 +37,56 @@ pub struct Case {
     pub registered_at: Timestamp,
     pub updated_at: Timestamp,
     pub closed_at: Option<Timestamp>,
+    /// The two clocks (两个时钟) and their pauses.
+    pub clocks: Clocks,
+    /// Departments and experts invited to a joint consultation (会诊).
+    pub consultants: Vec<Consultant>,
+    /// A referral waiting for its receipt.
+    pub referral: Option<PendingReferral>,
+    /// When the next follow-up (回访) is due, if one is scheduled and not yet done.
+    pub follow_up_due: Option<Timestamp>,
+    /// The latest performance check (履行检查) of each obligation: (index, performed).
+    pub performance: Vec<(u32, bool)>,
+}
+
+impl Case {
+    /// Starts the next holder's stage.
+    fn next_stage(&mut self, at: Timestamp) {
+        let no = self.clocks.stage_no() + 1;
+        self.clocks.stage = Some(Stage::new(no, at));
+    }
+
+    fn stop_clocks(&mut self, at: Timestamp) {
+        if !self.clocks.is_paused() {
+            self.clocks.pauses.push(Pause { from: at, to: None });
+        }
+    }
+
+    fn restart_clocks(&mut self, at: Timestamp) {
+        if let Some(p) = self.clocks.pauses.last_mut()
+            && p.to.is_none()
+        {
+            p.to = Some(at);
+        }
+    }
+
+    fn hand_to(&mut self, organisation: &super::OrgRef, at: Timestamp) {
+        self.status = Status::Assigned;
+        self.holder = Some(Holder {
+            organisation: organisation.clone(),
+            person: None,
+        });
+        self.mediator = None;
+        self.next_stage(at);
+    }
+}
+
+fn clear_overdue(stage: &mut Stage, kind: ClockKind) {
+    stage.overdue.retain(|k| *k != kind);
+    stage.reminded.retain(|k| *k != kind);
+    if stage.overdue.is_empty() {
+        stage.overdue_since = None;
+    }
 }
 
 /// A case's state as rebuilt from its events, with the number of events folded so far.
@@ -105,6 +157,14 @@ impl CaseState {
                 registered_at: at,
                 updated_at: at,
                 closed_at: None,
+                clocks: Clocks {
+                    stage: Some(Stage::new(1, at)),
+                    ..Clocks::default()
+                },
+                consultants: Vec::new(),
+                referral: None,
+                follow_up_due: None,
+                performance: Vec::new(),
             });
             return;
         }
@@ -129,25 +189,19 @@ impl CaseState {
                 c.status = Status::Declined;
                 c.holder = None;
                 c.closed_at = Some(at);
+                c.stop_clocks(at);
             }
             EventBody::Assigned {
                 organisation,
                 person,
                 ..
             } => {
-                c.status = Status::Assigned;
-                c.holder = Some(Holder {
-                    organisation: organisation.clone(),
-                    person: person.clone(),
-                });
+                c.hand_to(organisation, at);
+                if let Some(h) = c.holder.as_mut() {
+                    h.person = person.clone();
+                }
             }
-            EventBody::Routed { organisation, .. } => {
-                c.status = Status::Assigned;
-                c.holder = Some(Holder {
-                    organisation: organisation.clone(),
-                    person: None,
-                });
-            }
+            EventBody::Routed { organisation, .. } => c.hand_to(organisation, at),
             EventBody::Acknowledged {
                 organisation,
                 person,
@@ -158,6 +212,10 @@ impl CaseState {
                     organisation: organisation.clone(),
                     person: person.clone().or(keep),
                 });
+                if let Some(stage) = c.clocks.stage.as_mut() {
+                    stage.acknowledge = None;
+                    clear_overdue(stage, ClockKind::Acknowledge);
+                }
             }
             EventBody::MediationStarted { mediator } => {
                 c.status = Status::Mediating;
@@ -168,6 +226,8 @@ impl CaseState {
                 c.status = Status::Closed;
                 c.outcome = Some(outcome.clone());
                 c.closed_at = Some(at);
+                c.referral = None;
+                c.stop_clocks(at);
             }
             // Viewing personal data changes nothing but the record of who looked.
             EventBody::PersonalDataViewed { .. } => {}
@@ -178,6 +238,142 @@ impl CaseState {
                 c.status = Status::FollowedUp;
                 c.follow_ups += 1;
                 c.satisfaction = Some(*satisfaction);
+                c.follow_up_due = None;
+            }
+            EventBody::TimeLimitSet { clock, limit, .. } => {
+                let limit = *limit;
+                match clock {
+                    ClockKind::Overall => {
+                        c.clocks.overall = Some(Clock {
+                            started: c.registered_at,
+                            limit,
+                        });
+                    }
+                    ClockKind::Acknowledge => {
+                        if let Some(stage) = c.clocks.stage.as_mut() {
+                            stage.acknowledge = Some(Clock {
+                                started: stage.since,
+                                limit,
+                            });
+                        }
+                    }
+                    ClockKind::Resolve => {
+                        if let Some(stage) = c.clocks.stage.as_mut() {
+                            stage.resolve = Some(Clock {
+                                started: stage.since,
+                                limit,
+                            });
+                        }
+                    }
+                }
+            }
+            EventBody::Escalated { to, .. } | EventBody::Transferred { to, .. } => {
+                c.hand_to(to, at);
+            }
+            EventBody::HandedDown {
+                to, instructions, ..
+            } => {
+                c.hand_to(to, at);
+                if let Some(stage) = c.clocks.stage.as_mut() {
+                    stage.instructions = Some(instructions.clone());
+                }
+            }
+            EventBody::ConsultationInvited {
+                organisation,
+                purpose,
+            } => c.consultants.push(Consultant {
+                organisation: organisation.clone(),
+                purpose: purpose.clone(),
+                opinions: 0,
+            }),
+            EventBody::OpinionRecorded { organisation, .. } => {
+                if let Some(k) = c
+                    .consultants
+                    .iter_mut()
+                    .find(|k| k.organisation.id == organisation.id)
+                {
+                    k.opinions += 1;
+                }
+            }
+            EventBody::ReferredOut {
+                target,
+                receiver,
+                reason,
+                ..
+            } => {
+                c.referral = Some(PendingReferral {
+                    target: *target,
+                    receiver: receiver.clone(),
+                    reason: reason.clone(),
+                    at,
+                });
+            }
+            EventBody::ReferralAnswered { accepted, .. } => {
+                if let Some(r) = c.referral.take()
+                    && *accepted
+                {
+                    c.status = Status::Closed;
+                    c.outcome = Some(Outcome::Referred {
+                        target: r.target,
+                        reason: r.reason,
+                    });
+                    c.closed_at = Some(at);
+                    c.stop_clocks(at);
+                }
+            }
+            EventBody::Paused { .. } => c.stop_clocks(at),
+            EventBody::Resumed { .. } => c.restart_clocks(at),
+            EventBody::Supervised { limit, note, .. } => {
+                if let Some(stage) = c.clocks.stage.as_mut() {
+                    stage.resolve = Some(Clock {
+                        started: at,
+                        limit: *limit,
+                    });
+                    clear_overdue(stage, ClockKind::Resolve);
+                    stage.supervisions.push(Supervision {
+                        by: PersonRef {
+                            id: event.meta.actor.id,
+                            name: event.meta.actor.name.clone(),
+                        },
+                        note: note.clone(),
+                        at,
+                        limit: *limit,
+                    });
+                }
+            }
+            EventBody::Reminded { clock, .. } => match clock {
+                ClockKind::Overall => c.clocks.overall_reminded = true,
+                kind => {
+                    if let Some(stage) = c.clocks.stage.as_mut() {
+                        stage.reminded.push(*kind);
+                    }
+                }
+            },
+            EventBody::MarkedOverdue { clock, .. } => match clock {
+                ClockKind::Overall => c.clocks.overall_overdue = true,
+                kind => {
+                    if let Some(stage) = c.clocks.stage.as_mut() {
+                        stage.overdue.push(*kind);
+                        stage.overdue_since.get_or_insert(at);
+                    }
+                }
+            },
+            EventBody::Reopened { .. } => {
+                c.status = Status::InProgress;
+                c.outcome = None;
+                c.closed_at = None;
+                c.follow_up_due = None;
+                c.restart_clocks(at);
+                c.next_stage(at);
+            }
+            EventBody::FollowUpScheduled { due, .. } => c.follow_up_due = Some(*due),
+            EventBody::PerformanceChecked {
+                obligation,
+                performed,
+                ..
+            } => {
+                c.performance.retain(|(i, _)| i != obligation);
+                c.performance.push((*obligation, *performed));
             }
         }
     }

@@ -322,14 +322,21 @@ fn available_commands_follow_status_role_and_holder() {
     #[rustfmt::skip]
     let table: [Row; 8] = [
         // status               clerk                          mediator                          other committee    supervisor
-        (Status::Registered, &[N::Accept, N::Decline, N::Close], &[],                              &[],            &[]),
-        (Status::Declined,   &[],                                &[],                              &[],            &[]),
-        (Status::Accepted,   &[N::Assign, N::Route, N::Close], &[],                            &[],            &[N::Assign, N::Route]),
-        (Status::Assigned,   &[N::Assign, N::Route],           &[N::Acknowledge, N::Close],    &[],            &[N::Assign, N::Route]),
-        (Status::InProgress, &[N::Assign, N::Route],           &[N::StartMediation, N::Close], &[],            &[N::Assign, N::Route]),
-        (Status::Mediating,  &[],                                &[N::RecordSession, N::Close],    &[],            &[]),
-        (Status::Closed,     &[N::FollowUp],                     &[N::FollowUp],                   &[N::FollowUp], &[N::FollowUp]),
-        (Status::FollowedUp, &[N::FollowUp],                     &[N::FollowUp],                   &[N::FollowUp], &[N::FollowUp]),
+        (Status::Registered, &[N::Accept, N::Decline, N::Close], &[], &[], &[]),
+        (Status::Declined,   &[], &[], &[], &[]),
+        (Status::Accepted,   &[N::Assign, N::Route, N::Close, N::HandDown, N::ReferOut], &[], &[], &[N::Assign, N::Route, N::HandDown]),
+        (Status::Assigned,   &[N::Assign, N::Route, N::HandDown],
+                             &[N::Acknowledge, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
+                             &[], &[N::Assign, N::Route, N::HandDown, N::Supervise]),
+        (Status::InProgress, &[N::Assign, N::Route, N::HandDown],
+                             &[N::StartMediation, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
+                             &[], &[N::Assign, N::Route, N::HandDown, N::Supervise]),
+        (Status::Mediating,  &[N::HandDown],
+                             &[N::RecordSession, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
+                             &[], &[N::HandDown, N::Supervise]),
+        // The fixture closes with an agreement that has obligations, so 履行检查 is offered too.
+        (Status::Closed,     &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance]),
+        (Status::FollowedUp, &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance]),
     ];
     for (status, for_clerk, for_mediator, for_other, for_supervisor) in table {
         let case = case_at(status);

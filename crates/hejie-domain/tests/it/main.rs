@@ -3,7 +3,9 @@
 
 mod authz;
 mod case_commands;
+mod case_flow;
 mod case_rules;
 mod case_state;
 mod case_transitions;
+mod clock;
 mod support;

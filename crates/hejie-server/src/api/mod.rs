@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cases;
 pub mod intake;
 pub mod reference;
+pub mod work;
 
 use axum::Router;
 use axum::extract::FromRequest;
@@ -48,6 +49,13 @@ impl From<QueryRejection> for AppError {
         cases::commands::acknowledge, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
         cases::commands::link_report, cases::commands::personal_data,
+        cases::flow::escalate, cases::flow::hand_down, cases::flow::transfer,
+        cases::flow::invite, cases::flow::opinion, cases::flow::refer,
+        cases::flow::referral_answer, cases::flow::pause, cases::flow::resume,
+        cases::flow::supervise, cases::flow::reopen, cases::flow::performance_check,
+        cases::flow::clocks,
+        work::my_queue, work::board, work::notifications, work::mark_read,
+        work::sweep_list, work::complete_sweep,
         intake::suggest, intake::corrections,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
@@ -55,13 +63,15 @@ impl From<QueryRejection> for AppError {
         crate::open311::one_request,
     ),
     tags((name = "auth", description = "登录与令牌"), (name = "reference", description = "区划与单位"),
-         (name = "cases", description = "案件"), (name = "intake", description = "智能受理"))
+         (name = "cases", description = "案件"), (name = "intake", description = "智能受理"),
+         (name = "work", description = "待办、督办看板、通知与排查 (queue, board, notifications, sweeps)"))
 )]
 pub struct ApiDoc;
 
 /// Every API route. The OpenAPI document is checked against this list in the tests.
 pub fn router() -> Router<AppState> {
     use cases::commands as c;
+    use cases::flow as f;
     Router::new()
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
@@ -86,6 +96,31 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/follow-up", post(c::follow_up))
         .route("/api/v1/cases/{id}/link-report", post(c::link_report))
         .route("/api/v1/cases/{id}/personal-data", post(c::personal_data))
+        .route("/api/v1/cases/{id}/escalate", post(f::escalate))
+        .route("/api/v1/cases/{id}/hand-down", post(f::hand_down))
+        .route("/api/v1/cases/{id}/transfer", post(f::transfer))
+        .route("/api/v1/cases/{id}/invite", post(f::invite))
+        .route("/api/v1/cases/{id}/opinion", post(f::opinion))
+        .route("/api/v1/cases/{id}/refer", post(f::refer))
+        .route(
+            "/api/v1/cases/{id}/referral-answer",
+            post(f::referral_answer),
+        )
+        .route("/api/v1/cases/{id}/pause", post(f::pause))
+        .route("/api/v1/cases/{id}/resume", post(f::resume))
+        .route("/api/v1/cases/{id}/supervise", post(f::supervise))
+        .route("/api/v1/cases/{id}/reopen", post(f::reopen))
+        .route(
+            "/api/v1/cases/{id}/performance-check",
+            post(f::performance_check),
+        )
+        .route("/api/v1/cases/{id}/clocks", get(f::clocks))
+        .route("/api/v1/queue", get(work::my_queue))
+        .route("/api/v1/board", get(work::board))
+        .route("/api/v1/notifications", get(work::notifications))
+        .route("/api/v1/notifications/read", post(work::mark_read))
+        .route("/api/v1/sweeps", get(work::sweep_list))
+        .route("/api/v1/sweeps/{id}/complete", post(work::complete_sweep))
         .route("/api/v1/intake/suggest", post(intake::suggest))
         .route("/api/v1/intake/corrections", post(intake::corrections))
         .route("/api/openapi.json", get(openapi))

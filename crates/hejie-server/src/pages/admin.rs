@@ -137,7 +137,7 @@ async fn page(
         .await
         .map_err(AppError::internal)?;
     let p = AdminPage {
-        chrome: Chrome::staff(state, me, TITLE, "admin"),
+        chrome: Chrome::load(state, me, TITLE, "admin").await,
         text,
         default_text: DEFAULT_RULES_TOML,
         err,

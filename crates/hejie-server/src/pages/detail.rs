@@ -51,7 +51,7 @@ fn fields_of(action: &str) -> &'static [&'static str] {
         ],
         "follow-up" => &["method", "satisfaction", "agreement_performed", "note"],
         a if a.starts_with("pii-") => &["reason"],
-        _ => &[],
+        other => super::flow::fields_of(other).unwrap_or(&[]),
     }
 }
 
@@ -163,7 +163,7 @@ fn label_of(action: &str) -> &'static str {
         "close" => CommandName::Close.label(),
         "follow-up" => CommandName::FollowUp.label(),
         a if a.starts_with("pii-") => "查看完整信息",
-        _ => "完成操作",
+        other => super::flow::label_of(other).unwrap_or("完成操作"),
     }
 }
 
@@ -180,7 +180,7 @@ fn done_notice(done: &str) -> &'static str {
         "close" => "已结案。",
         "follow-up" => "回访已记录。",
         "link-report" => "本次反映已并入此案（一案一码），未另行登记新案件。",
-        _ => "",
+        other => super::flow::done_notice(other).unwrap_or(""),
     }
 }
 
@@ -252,11 +252,14 @@ struct CasePage {
     forms: Forms,
     may_unmask: bool,
     primary: String,
+    time: super::flow::TimePanel,
+    flow: super::flow::FlowForms,
 }
 
 impl CasePage {
     fn has(&self, action: &str) -> bool {
         self.c.actions.iter().any(|a| a == action)
+            && (super::flow::fields_of(action).is_none() || self.flow.fits(action))
     }
 
     /// Whether `action`'s form starts open: the one that was refused, else the first action.
@@ -508,10 +511,24 @@ pub async fn render_case(
     let primary = if case.sessions > 0 && c.actions.iter().any(|a| a == "close") {
         "close".to_owned()
     } else {
-        c.actions.first().cloned().unwrap_or_default()
+        c.actions
+            .iter()
+            .find(|a| super::flow::fields_of(a).is_none())
+            .cloned()
+            .unwrap_or_default()
     };
+    let time = super::flow::panel(state, case, state.now());
+    // With time limits, overdue is what the clocks say; without, the old rule of thumb.
+    let overdue = if time.clocks.is_empty() {
+        overdue
+    } else {
+        time.clocks.iter().any(|k| k.tone == "overdue")
+    };
+    let flow = super::flow::forms(state, case, &me.user, &pf);
     let page = CasePage {
-        chrome: Chrome::staff(state, me, &format!("案件 {}", c.number), "cases"),
+        time,
+        flow,
+        chrome: Chrome::load(state, me, &format!("案件 {}", c.number), "cases").await,
         overdue,
         facts,
         parties,

@@ -112,7 +112,7 @@ pub async fn show(
         None => ("辖区内待办案件".to_owned(), "/cases".to_owned()),
     };
     let page = HomePage {
-        chrome: Chrome::staff(&state, &me, "工作台", "home"),
+        chrome: Chrome::load(&state, &me, "工作台", "home").await,
         greeting: format!("{}，您好", user.name),
         scope: format!(
             "{} · 辖区：{}",

@@ -237,7 +237,7 @@ struct IntakePage {
     reporter: String,
 }
 
-fn render(
+async fn render(
     state: &AppState,
     me: &CurrentUser,
     f: IntakeForm,
@@ -286,7 +286,7 @@ fn render(
         .map_or_else(|| "未具名反映人".to_owned(), |p| p.name.trim().to_owned());
     let page = IntakePage {
         reporter,
-        chrome: Chrome::staff(state, me, "一窗受理", "intake"),
+        chrome: Chrome::load(state, me, "一窗受理", "intake").await,
         channels: vocab!(Channel, &f.channel),
         types,
         villages,
@@ -323,7 +323,7 @@ pub async fn show(
     if me.user.jurisdiction.level() == hejie_domain::division::Level::Grid {
         f.grid = me.user.jurisdiction.to_string();
     }
-    render(&state, &me, f, Errors::none(), Vec::new(), StatusCode::OK)
+    render(&state, &me, f, Errors::none(), Vec::new(), StatusCode::OK).await
 }
 
 /// Candidates for the near-identical description check: at most this many recent open cases of
@@ -513,11 +513,11 @@ pub async fn submit(
         } else if f.add_party && f.parties.len() < MAX_PARTIES {
             f.parties.push(PartyForm::new("respondent"));
         }
-        return render(&state, &me, f, Errors::none(), Vec::new(), StatusCode::OK);
+        return render(&state, &me, f, Errors::none(), Vec::new(), StatusCode::OK).await;
     }
     match try_register(&state, &me, &f).await {
         Ok(Outcome::Duplicates(dups)) => {
-            render(&state, &me, f, Errors::none(), dups, StatusCode::OK)
+            render(&state, &me, f, Errors::none(), dups, StatusCode::OK).await
         }
         Ok(Outcome::Registered { id, accepted }) => match accepted {
             Ok(true) => Ok(view::see_other(&format!(
@@ -547,6 +547,7 @@ pub async fn submit(
                 Vec::new(),
                 status,
             )
+            .await
         }
     }
 }

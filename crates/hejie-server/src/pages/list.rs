@@ -208,7 +208,7 @@ pub async fn show(
     types.extend(vocab!(DisputeType, &dtype_code));
     let first_url = format!("/cases?{}", view::query(&base));
     let page = ListPage {
-        chrome: Chrome::staff(&state, &me, "案件列表", "cases"),
+        chrome: Chrome::load(&state, &me, "案件列表", "cases").await,
         statuses,
         types,
         divisions: division_filter(&r, &me.user, &division),

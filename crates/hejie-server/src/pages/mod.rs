@@ -10,13 +10,18 @@
 mod admin;
 mod apply;
 mod assets;
+mod board;
 mod detail;
 mod error;
+mod flow;
 pub mod form;
 mod home;
 mod intake;
 mod list;
 mod login;
+mod notifications;
+mod queue;
+mod sweeps;
 mod track;
 mod verify;
 mod view;
@@ -43,6 +48,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/intake/rules", post(admin::save_rules))
         .route("/intake", get(intake::show).post(intake::submit))
         .route("/intake/link/{id}", post(intake::link))
+        .route("/queue", get(queue::show))
+        .route("/board", get(board::show))
+        .route("/board/{id}/supervise", post(board::supervise))
+        .route("/notifications", get(notifications::show))
+        .route("/notifications/read-all", post(notifications::read_all))
+        .route("/notifications/{id}/open", post(notifications::open))
+        .route("/sweeps", get(sweeps::show))
+        .route("/sweeps/{id}/complete", post(sweeps::complete))
         .route("/cases", get(list::show))
         .route("/cases/{id}", get(detail::show))
         .route("/cases/{id}/accept", post(detail::accept))
@@ -55,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/close", post(detail::close))
         .route("/cases/{id}/follow-up", post(detail::follow_up))
         .route("/cases/{id}/personal-data", post(detail::personal_data))
+        .route("/cases/{id}/{action}", post(flow::act))
         .route("/apply", get(apply::show).post(apply::submit))
         .route("/apply/code", post(apply::send_code))
         .route("/apply/done", get(apply::done))

@@ -273,7 +273,47 @@ fn step(e: &StoredEvent) -> Option<Step> {
             "再次反映".to_owned(),
             format!("经{}再次反映，已并入本案一并办理", channel.label()),
         ),
-        EventBody::PersonalDataViewed { .. } => return None,
+        EventBody::Escalated { to, .. } => (
+            "上报".to_owned(),
+            format!("已上报{}办理", to.name),
+        ),
+        EventBody::HandedDown { to, .. } | EventBody::Transferred { to, .. } => (
+            "转办".to_owned(),
+            format!("已交由{}办理", to.name),
+        ),
+        EventBody::ReferredOut { target, .. } => (
+            "引导分流".to_owned(),
+            format!("已引导至{}，等待接收单位回执", target.label()),
+        ),
+        EventBody::ReferralAnswered { accepted, .. } => (
+            "分流回执".to_owned(),
+            if *accepted {
+                "接收单位已接收".to_owned()
+            } else {
+                "接收单位未接收，本中心继续办理".to_owned()
+            },
+        ),
+        EventBody::Reopened { .. } => ("重新办理".to_owned(), "案件已重新办理".to_owned()),
+        EventBody::PerformanceChecked { performed, .. } => (
+            "履行检查".to_owned(),
+            if *performed {
+                "经核实，协议义务已履行".to_owned()
+            } else {
+                "经核实，协议义务尚未履行".to_owned()
+            },
+        ),
+        // Internal workflow steps (time limits, reminders, supervision, consultation, pauses)
+        // are for the staff's record, not the party's progress page.
+        EventBody::PersonalDataViewed { .. }
+        | EventBody::TimeLimitSet { .. }
+        | EventBody::ConsultationInvited { .. }
+        | EventBody::OpinionRecorded { .. }
+        | EventBody::Paused { .. }
+        | EventBody::Resumed { .. }
+        | EventBody::Supervised { .. }
+        | EventBody::Reminded { .. }
+        | EventBody::MarkedOverdue { .. }
+        | EventBody::FollowUpScheduled { .. } => return None,
     };
     Some(Step {
         when: view::short_time(&rfc3339(e.event.meta.at)),

@@ -27,6 +27,10 @@ pub struct Chrome {
     pub may_register: bool,
     /// Whether to offer 智能受理设置 (administrators).
     pub may_administer: bool,
+    /// Whether to offer 督办看板 (supervisors, administrators).
+    pub may_supervise: bool,
+    /// Unread in-app notifications (the badge next to 通知).
+    pub unread: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -58,7 +62,16 @@ impl Chrome {
             csrf: me.csrf_token().to_owned(),
             may_register: role_may(u.role, Action::Command(CommandName::Register)),
             may_administer: role_may(u.role, Action::Administer),
+            may_supervise: role_may(u.role, Action::Command(CommandName::Supervise)),
+            unread: 0,
         }
+    }
+
+    /// [`Chrome::staff`] with the unread notification count for the badge.
+    pub async fn load(state: &AppState, me: &CurrentUser, title: &str, nav: &'static str) -> Self {
+        let mut c = Self::staff(state, me, title, nav);
+        c.unread = state.store.unread_count(me.user.id).await.unwrap_or(0);
+        c
     }
 
     pub fn public(title: &str, nav: &'static str) -> Self {
@@ -69,6 +82,8 @@ impl Chrome {
             csrf: String::new(),
             may_register: false,
             may_administer: false,
+            may_supervise: false,
+            unread: 0,
         }
     }
 

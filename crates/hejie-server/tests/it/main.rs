@@ -4,6 +4,7 @@
 
 mod admin;
 mod basics;
+mod closed_loop;
 mod errors;
 mod flow;
 mod intake;

@@ -30,6 +30,18 @@ enum Cmd {
     FollowUp,
     ViewPersonalData,
     LinkReport,
+    Escalate,
+    HandDown,
+    Transfer,
+    Invite,
+    Opinion,
+    Refer,
+    ReferralAnswer,
+    Pause,
+    Resume,
+    Supervise,
+    Reopen,
+    PerformanceCheck,
 }
 
 /// The policy, written out: which roles may run each command (anywhere in their jurisdiction).
@@ -65,6 +77,45 @@ fn may(role: Role, cmd: Cmd) -> bool {
             Admin,
         ],
         Cmd::ViewPersonalData => &[WindowClerk, Mediator, JudicialGeneralAdvisor, Admin],
+        // Handing the case up, sideways or out is the holder's decision; the window may do it
+        // for the cases it holds itself (before dispatch).
+        Cmd::Escalate | Cmd::Transfer | Cmd::Refer | Cmd::ReferralAnswer => &[
+            Mediator,
+            DepartmentHandler,
+            JudicialGeneralAdvisor,
+            WindowClerk,
+            Admin,
+        ],
+        Cmd::Invite | Cmd::Pause | Cmd::Resume => {
+            &[Mediator, DepartmentHandler, JudicialGeneralAdvisor, Admin]
+        }
+        // Invited units and legal advisors give opinions (会诊意见).
+        Cmd::Opinion => &[
+            DepartmentHandler,
+            Mediator,
+            LegalAdvisor,
+            JudicialGeneralAdvisor,
+            Admin,
+        ],
+        // Handing down (交办) is the upper level's: the centre's window, its coordinator, the
+        // supervisors.
+        Cmd::HandDown => &[Supervisor, JudicialGeneralAdvisor, WindowClerk, Admin],
+        // 督办 is for supervisors only.
+        Cmd::Supervise => &[Supervisor, Admin],
+        Cmd::Reopen => &[
+            Supervisor,
+            JudicialGeneralAdvisor,
+            WindowClerk,
+            Mediator,
+            Admin,
+        ],
+        Cmd::PerformanceCheck => &[
+            WindowClerk,
+            Mediator,
+            Supervisor,
+            JudicialGeneralAdvisor,
+            Admin,
+        ],
     };
     roles.contains(&role)
 }
@@ -80,7 +131,17 @@ fn may_view(role: Role) -> bool {
 fn holder_only(cmd: Cmd) -> bool {
     matches!(
         cmd,
-        Cmd::Acknowledge | Cmd::StartMediation | Cmd::RecordSession | Cmd::Close
+        Cmd::Acknowledge
+            | Cmd::StartMediation
+            | Cmd::RecordSession
+            | Cmd::Close
+            | Cmd::Escalate
+            | Cmd::Transfer
+            | Cmd::Invite
+            | Cmd::Refer
+            | Cmd::ReferralAnswer
+            | Cmd::Pause
+            | Cmd::Resume
     )
 }
 
@@ -97,9 +158,10 @@ enum Kind {
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 13] = [
+const ENDPOINTS: [(&str, &str, Kind); 26] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
+    ("get", "/clocks", Kind::View),
     ("post", "/accept", Kind::Command(Cmd::Accept)),
     ("post", "/decline", Kind::Command(Cmd::Decline)),
     ("post", "/assign", Kind::Command(Cmd::Assign)),
@@ -118,6 +180,26 @@ const ENDPOINTS: [(&str, &str, Kind); 13] = [
         "post",
         "/personal-data",
         Kind::Command(Cmd::ViewPersonalData),
+    ),
+    ("post", "/escalate", Kind::Command(Cmd::Escalate)),
+    ("post", "/hand-down", Kind::Command(Cmd::HandDown)),
+    ("post", "/transfer", Kind::Command(Cmd::Transfer)),
+    ("post", "/invite", Kind::Command(Cmd::Invite)),
+    ("post", "/opinion", Kind::Command(Cmd::Opinion)),
+    ("post", "/refer", Kind::Command(Cmd::Refer)),
+    (
+        "post",
+        "/referral-answer",
+        Kind::Command(Cmd::ReferralAnswer),
+    ),
+    ("post", "/pause", Kind::Command(Cmd::Pause)),
+    ("post", "/resume", Kind::Command(Cmd::Resume)),
+    ("post", "/supervise", Kind::Command(Cmd::Supervise)),
+    ("post", "/reopen", Kind::Command(Cmd::Reopen)),
+    (
+        "post",
+        "/performance-check",
+        Kind::Command(Cmd::PerformanceCheck),
     ),
 ];
 
@@ -143,6 +225,35 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         Cmd::ViewPersonalData => {
             json!({ "party": 0, "field": "phone", "reason": "电话联系当事人确认调解时间" })
         }
+        Cmd::Escalate => json!({
+            "to": app.fx.orgs.centre(place).id.to_string(),
+            "reason": "涉及多户村民，村级难以化解",
+        }),
+        Cmd::HandDown => json!({
+            "to": app.fx.orgs.committee(place).id.to_string(),
+            "instructions": "请村调委会三日内组织调解",
+        }),
+        Cmd::Transfer => json!({
+            "to": app.fx.orgs.town_committee(place).id.to_string(),
+            "reason": "当事人申请由镇调委会调解",
+        }),
+        Cmd::Invite => json!({
+            "organisation": app.fx.orgs.police(place).id.to_string(),
+            "purpose": "请派出所协助核实事实",
+        }),
+        Cmd::Opinion => json!({ "opinion": "建议先行测量界址再行调解" }),
+        Cmd::Refer => json!({
+            "target": "court",
+            "receiver": "城关人民法庭",
+            "reason": "当事人要求诉讼解决",
+            "remedies_informed": true,
+        }),
+        Cmd::ReferralAnswer => json!({ "accepted": false, "note": "不属于受理范围" }),
+        Cmd::Pause => json!({ "reason": "awaiting_party", "note": "申请人外出务工，待其返乡" }),
+        Cmd::Resume => json!({ "note": "申请人已返乡" }),
+        Cmd::Supervise => json!({ "limit": "3", "note": "请加快办理，三日内办结" }),
+        Cmd::Reopen => json!({ "reason": "回访不满意，重新组织调解" }),
+        Cmd::PerformanceCheck => json!({ "obligation": 0, "performed": true }),
     };
     if let Some(v) = expected_version {
         body["expected_version"] = json!(v);
@@ -155,11 +266,13 @@ fn method(m: &str) -> Method {
 }
 
 /// The case of each township, registered through the API by its clerk, accepted and assigned to
-/// its village committee (status `assigned`, version 3).
+/// its village committee (status `assigned`; `version` is the stream version then, which counts
+/// the time limits recorded alongside each step).
 #[derive(Debug)]
 struct Target {
     id: String,
     number: String,
+    version: u64,
 }
 
 async fn setup() -> (TestApp, Target, Target) {
@@ -179,10 +292,14 @@ async fn setup() -> (TestApp, Target, Target) {
                 json!({ "organisation_id": committee }),
             )
             .await;
-        assert_eq!(v["version"], 3);
+        assert_eq!(v["status"]["code"], "assigned");
+        let version = v["version"].as_u64().expect("a version");
+        // Three commands, each with what the time-limit policy records alongside it.
+        assert!(version > 3, "time limits were recorded: version {version}");
         targets.push(Target {
             id,
             number: str_of(&case, "number").to_owned(),
+            version,
         });
     }
     let b = targets.pop().expect("case B");
@@ -221,7 +338,7 @@ async fn the_matrix_covers_every_case_route_of_the_api() {
         .as_object()
         .expect("paths")
         .iter()
-        .filter(|(p, _)| p.contains("{id}"))
+        .filter(|(p, _)| p.starts_with("/api/v1/cases/{id}"))
         .flat_map(|(p, item)| {
             item.as_object()
                 .expect("a path item")
@@ -289,7 +406,12 @@ async fn other_townships_cases_are_not_found_by_anyone_by_any_route() {
     for t in [&a, &b] {
         let id = hejie_domain::case::CaseId(uuid::Uuid::parse_str(&t.id).expect("a uuid"));
         let events = app.state.store.events(id).await.expect("events");
-        assert_eq!(events.len(), 3, "case {} was not touched", t.number);
+        assert_eq!(
+            events.len() as u64,
+            t.version,
+            "case {} was not touched",
+            t.number
+        );
     }
 }
 
@@ -359,16 +481,27 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
 }
 
 /// The actions a case view offers at `assigned`: the commands the state allows (assign,
-/// acknowledge, close) that the policy lets this user run.
+/// acknowledge, close, and the closed loop's hand-overs, consultation, referral, pausing and
+/// supervision) that the policy lets this user run. Nothing is offered that the case would refuse
+/// outright: no opinion without an invitation, no referral answer without a referral, no resuming
+/// what is not paused, and no supervising one's own unit.
 fn assert_actions(user: &User, holds: bool, view: &Value, context: &str) {
     let expected: Vec<&str> = [
         (Cmd::Assign, "assign"),
         (Cmd::Route, "route"),
         (Cmd::Acknowledge, "acknowledge"),
         (Cmd::Close, "close"),
+        (Cmd::Escalate, "escalate"),
+        (Cmd::HandDown, "hand-down"),
+        (Cmd::Transfer, "transfer"),
+        (Cmd::Invite, "invite"),
+        (Cmd::Refer, "refer"),
+        (Cmd::Pause, "pause"),
+        (Cmd::Supervise, "supervise"),
     ]
     .into_iter()
     .filter(|(cmd, _)| may(user.role, *cmd))
+    .filter(|(cmd, _)| *cmd != Cmd::Supervise || !holds)
     .filter(|(cmd, _)| !holder_only(*cmd) || holds || coordinator_may(user.role, *cmd))
     .map(|(_, code)| code)
     .collect();

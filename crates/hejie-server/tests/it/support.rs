@@ -157,6 +157,22 @@ impl Orgs {
             _ => &self.committee_a,
         }
     }
+
+    /// The township's own mediation committee (the county's stands in for township A).
+    pub fn town_committee(&self, place: Place) -> &Organisation {
+        match place {
+            Place::B => &self.town_committee_b,
+            _ => &self.town_committee_a,
+        }
+    }
+
+    /// The township's police station (the county's stands in for township A).
+    pub fn police(&self, place: Place) -> &Organisation {
+        match place {
+            Place::B => &self.police_b,
+            _ => &self.police_a,
+        }
+    }
 }
 
 /// Reference data and users written to a fresh store.
@@ -568,6 +584,16 @@ impl Req<'_> {
 impl TestApp {
     pub async fn new() -> Self {
         Self::with_config(Config::default()).await
+    }
+
+    /// The application with its background scheduler off: a test with a fake clock drives the
+    /// scheduler itself (`workflow::scheduler::tick`), so nothing runs between its steps.
+    pub async fn manual_scheduler() -> Self {
+        Self::with_config(Config {
+            scheduler_poll_ms: 0,
+            ..Config::default()
+        })
+        .await
     }
 
     pub async fn with_config(config: Config) -> Self {

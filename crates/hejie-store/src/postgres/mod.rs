@@ -6,6 +6,7 @@
 
 mod accounts;
 mod models;
+mod work;
 
 use std::str::FromStr;
 
@@ -22,6 +23,7 @@ use sqlx::{PgPool, Postgres, Row, Transaction};
 use crate::audit::{AuditReport, CheckpointRow, Verifier};
 use crate::chain::{EventRow, StoredEvent};
 use crate::sql::{self, Bind, CaseRow};
+use crate::work::WorkStore;
 use crate::{
     CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError, now,
 };
@@ -46,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "models",
         include_str!("../../migrations/postgres/0004_models.sql"),
+    ),
+    (
+        5,
+        "work",
+        include_str!("../../migrations/postgres/0005_work.sql"),
     ),
 ];
 
@@ -145,6 +152,9 @@ fn case_row(r: &PgRow) -> Result<CaseRow> {
         version: r.try_get(23)?,
         head_hash: r.try_get(24)?,
         address: r.try_get(25)?,
+        clocks: r.try_get(26)?,
+        overdue_since: r.try_get(27)?,
+        follow_up_due: r.try_get(28)?,
     })
 }
 
@@ -186,6 +196,45 @@ async fn create_in(tx: &mut Transaction<'_, Postgres>, new: NewCase) -> Result<C
     Ok(plan.committed)
 }
 
+/// Appends events inside `tx`: locks the projection row, checks the version, writes the events
+/// and moves the projection.
+async fn append_in(
+    tx: &mut Transaction<'_, Postgres>,
+    case_id: CaseId,
+    expected_version: u64,
+    events: Vec<Event>,
+    state: Case,
+    now: Timestamp,
+) -> Result<Committed> {
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, head_hash FROM cases WHERE id = $1 FOR UPDATE")
+            .bind(case_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((version, head_hash)) = head else {
+        return Err(StoreError::NotFound);
+    };
+    let plan = crate::rows::plan_append(
+        case_id,
+        expected_version,
+        version,
+        &head_hash,
+        &events,
+        &state,
+        now,
+    )?;
+    insert_events(tx, &plan.events).await?;
+    let mut binds = plan.case.binds();
+    binds.push(Bind::Int(version));
+    if exec(tx, sql::UPDATE_CASE, &binds).await? != 1 {
+        return Err(StoreError::Conflict {
+            expected: expected_version,
+            actual: u64::try_from(version).unwrap_or(0),
+        });
+    }
+    Ok(plan.committed)
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -212,6 +261,10 @@ impl Store for PgStore {
                     .await?;
             if done.is_none() {
                 sqlx::raw_sql(*ddl).execute(&mut *tx).await?;
+                if *version == 5 {
+                    // The new clock columns can only be computed by folding events.
+                    work::backfill_clocks(&mut tx).await?;
+                }
                 sqlx::query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 )
@@ -338,35 +391,14 @@ impl Store for PgStore {
         events: Vec<Event>,
         state: Case,
     ) -> Result<Committed> {
-        let mut tx = self.pool.begin().await?;
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, head_hash FROM cases WHERE id = $1 FOR UPDATE")
-                .bind(case_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((version, head_hash)) = head else {
-            return Err(StoreError::NotFound);
-        };
-        let plan = crate::rows::plan_append(
+        self.append_with(
             case_id,
             expected_version,
-            version,
-            &head_hash,
-            &events,
-            &state,
-            now(),
-        )?;
-        insert_events(&mut tx, &plan.events).await?;
-        let mut binds = plan.case.binds();
-        binds.push(Bind::Int(version));
-        if exec(&mut tx, sql::UPDATE_CASE, &binds).await? != 1 {
-            return Err(StoreError::Conflict {
-                expected: expected_version,
-                actual: u64::try_from(version).unwrap_or(0),
-            });
-        }
-        tx.commit().await?;
-        Ok(plan.committed)
+            events,
+            state,
+            crate::work::Effects::default(),
+        )
+        .await
     }
 
     async fn events(&self, case_id: CaseId) -> Result<Vec<StoredEvent>> {

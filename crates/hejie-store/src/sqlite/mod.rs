@@ -11,6 +11,7 @@
 
 mod accounts;
 mod models;
+mod work;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use tokio::sync::Semaphore;
 use crate::audit::{AuditReport, CheckpointRow, Verifier};
 use crate::chain::{EventRow, StoredEvent};
 use crate::sql::{self, Bind, CaseRow, for_sqlite};
+use crate::work::WorkStore;
 use crate::{
     CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError, now,
 };
@@ -60,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "models",
         include_str!("../../migrations/sqlite/0004_models.sql"),
+    ),
+    (
+        5,
+        "work",
+        include_str!("../../migrations/sqlite/0005_work.sql"),
     ),
 ];
 
@@ -265,6 +272,9 @@ fn case_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
         version: r.get(23)?,
         head_hash: r.get(24)?,
         address: r.get(25)?,
+        clocks: r.get(26)?,
+        overdue_since: r.get(27)?,
+        follow_up_due: r.get(28)?,
     })
 }
 
@@ -367,6 +377,10 @@ impl Store for SqliteStore {
                         .optional()?;
                     if done.is_none() {
                         conn.execute_batch(ddl)?;
+                        if *version == 5 {
+                            // The new clock columns can only be computed by folding events.
+                            work::backfill_clocks(conn)?;
+                        }
                         conn.execute(
                             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                             rusqlite::params![version, name, now().micros()],
@@ -478,9 +492,14 @@ impl Store for SqliteStore {
         events: Vec<Event>,
         state: Case,
     ) -> Result<Committed> {
-        self.writer
-            .write(move |conn| append(conn, case_id, expected_version, events, state, now()))
-            .await
+        self.append_with(
+            case_id,
+            expected_version,
+            events,
+            state,
+            crate::work::Effects::default(),
+        )
+        .await
     }
 
     async fn events(&self, case_id: CaseId) -> Result<Vec<StoredEvent>> {

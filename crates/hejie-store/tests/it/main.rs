@@ -7,3 +7,4 @@ mod contract;
 mod fixture;
 mod harness;
 mod models;
+mod work;

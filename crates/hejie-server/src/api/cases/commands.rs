@@ -24,7 +24,7 @@ use crate::present::CaseView;
 use crate::state::AppState;
 
 /// Treats an empty form value as absent.
-fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: std::str::FromStr,
@@ -49,12 +49,12 @@ where
     }
 }
 
-fn opt(s: &str) -> Option<String> {
+pub(crate) fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-fn pick<T>(
+pub(crate) fn pick<T>(
     field: &str,
     s: &str,
     parse: impl Fn(&str) -> Result<T, hejie_domain::ValidationError>,

@@ -1,6 +1,7 @@
 //! `/api/v1/cases`: register, list, read, history, and one route per command.
 
 pub mod commands;
+pub mod flow;
 
 use axum::Json;
 use axum::extract::{Path, State};

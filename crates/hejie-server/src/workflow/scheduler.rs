@@ -1,0 +1,209 @@
+//! The durable scheduler: jobs live in the database, are claimed with a lease, and take effect
+//! in the same transaction that marks them done (see [`hejie_store::work`]). Any number of server
+//! processes may run it against one database; a due job takes effect once.
+
+use hejie_domain::case::{CaseId, ClockKind, Command, Meta};
+use hejie_domain::timestamp::Timestamp;
+use hejie_store::StoreError;
+use hejie_store::work::{Effects, Job};
+
+use super::{CASE_JOB, Flow, escalation_due, plan, system_actor, upper_centre};
+use crate::state::AppState;
+
+/// What one pass found and did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub jobs: usize,
+    pub failed: usize,
+    pub lost: usize,
+    pub delivered: usize,
+}
+
+/// Runs every due job and delivery once, as of `now`.
+pub async fn tick(state: &AppState, now: Timestamp) -> anyhow::Result<TickReport> {
+    let mut report = TickReport::default();
+    loop {
+        let lease = now.plus_seconds(state.config.job_lease_secs);
+        let jobs = state.store.claim_jobs(now, lease, 50).await?;
+        if jobs.is_empty() {
+            break;
+        }
+        for job in jobs {
+            match run_job(state, &job, now).await {
+                Ok(()) => report.jobs += 1,
+                Err(StoreError::LeaseLost | StoreError::Conflict { .. }) => report.lost += 1,
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::warn!(key = %job.key, error = %e, "job failed; will retry");
+                    let retry = (job.attempts < 10).then(|| now.plus_seconds(60));
+                    state.store.fail_job(&job.lease, &e.to_string(), retry).await?;
+                }
+            }
+        }
+    }
+    report.delivered = super::delivery::deliver_due(state, now).await?;
+    Ok(report)
+}
+
+/// Runs the scheduler in the background until the process ends.
+pub fn spawn(state: AppState) {
+    let poll = state.config.scheduler_poll_ms;
+    if poll == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(poll));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            // A fixed clock means a test is driving time and the scheduler by hand.
+            if state.fake_now.load(std::sync::atomic::Ordering::SeqCst) != 0 {
+                continue;
+            }
+            if let Err(e) = tick(&state, state.now()).await {
+                tracing::warn!(error = %e, "scheduler pass failed");
+            }
+        }
+    });
+}
+
+async fn run_job(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
+    match job.kind.as_str() {
+        CASE_JOB => check_case(state, job, now).await,
+        super::sweeps::SWEEP_JOB => super::sweeps::run(state, job, now).await,
+        "notify" => notify(state, job).await,
+        other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
+    }
+}
+
+/// A job that only writes a notification (payload: recipient, title, body).
+async fn notify(state: &AppState, job: &Job) -> Result<(), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        recipient: uuid::Uuid,
+        title: String,
+        body: String,
+        #[serde(default)]
+        sms: bool,
+    }
+    let p: Payload = serde_json::from_str(&job.payload)?;
+    let mut fx = Effects {
+        complete: Some(job.lease.clone()),
+        ..Effects::default()
+    };
+    let mut channels = vec![hejie_store::work::NotifyChannel::InApp];
+    if p.sms {
+        channels.push(hejie_store::work::NotifyChannel::Sms);
+    }
+    for ch in channels {
+        fx.notify.push(hejie_store::work::NewNotification {
+            recipient: hejie_domain::user::UserId(p.recipient),
+            channel: ch,
+            title: p.title.clone(),
+            body: p.body.clone(),
+            case_id: None,
+            dedupe: Some(format!("job:{}:{}", job.key, ch.code())),
+        });
+    }
+    state.store.apply_effects(fx).await
+}
+
+/// What the clocks of a case call for at `now`: reminders, overdue marks, auto-escalation.
+pub fn due_commands(
+    flow: &Flow,
+    case: &hejie_domain::case::Case,
+    now: Timestamp,
+) -> Vec<Command> {
+    let mut out = Vec::new();
+    if !case.status.is_open() || case.clocks.is_paused() {
+        return out;
+    }
+    for kind in ClockKind::ALL {
+        let Some(clock) = case.clocks.clock(*kind) else {
+            continue;
+        };
+        let reading = clock.read(&case.clocks.pauses, &flow.calendar, now);
+        let Some(deadline) = reading.deadline else {
+            continue;
+        };
+        if reading.overdue {
+            if !case.clocks.marked_overdue(*kind) {
+                out.push(Command::MarkOverdue {
+                    clock: *kind,
+                    deadline,
+                });
+            }
+        } else if !case.clocks.reminded(*kind) {
+            let used = clock.consumed_micros(&case.clocks.pauses, &flow.calendar, now);
+            let budget = clock.limit.budget_micros(&flow.calendar);
+            if used * 100 >= budget * i64::from(flow.policy.remind_at_percent) {
+                out.push(Command::Remind {
+                    clock: *kind,
+                    deadline,
+                });
+            }
+        }
+    }
+    out
+}
+
+async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        case: uuid::Uuid,
+    }
+    let p: Payload = serde_json::from_str(&job.payload)?;
+    let st = state.store.load(CaseId(p.case)).await?;
+    let Some(case) = st.case().cloned() else {
+        return state
+            .store
+            .apply_effects(Effects {
+                complete: Some(job.lease.clone()),
+                ..Effects::default()
+            })
+            .await;
+    };
+    let flow = state.flow();
+    let meta = Meta {
+        actor: system_actor(),
+        at: now,
+        division: case.location.division.clone(),
+    };
+    let mut next = st.clone();
+    let mut events = Vec::new();
+    for command in due_commands(&flow, &case, now) {
+        let (more, folded) = plan(&flow, &next, meta.clone(), command)?;
+        events.extend(more);
+        next = folded;
+    }
+    // Automatic escalation (自动上报) once the stage has been overdue long enough.
+    if let Some(current) = next.case()
+        && escalation_due(&flow, current, now).is_some_and(|t| t <= now)
+        && let Some(to) = upper_centre(&state.reference(), current)
+    {
+        let reason = format!(
+            "{}超期未办结，按时限规则自动上报{}",
+            current
+                .holder
+                .as_ref()
+                .map_or(String::new(), |h| h.organisation.name.clone()),
+            to.name
+        );
+        let (more, folded) = plan(&flow, &next, meta.clone(), Command::Escalate { to, reason })?;
+        events.extend(more);
+        next = folded;
+    }
+    let after = next.case().cloned().ok_or(StoreError::NotFound)?;
+    let mut fx = super::effects_at(state, &flow, &after, &events, st.version() + 1, now, true);
+    fx.complete = Some(job.lease.clone());
+    fx.notify.extend(super::closed_case_reminders(state, &after, now));
+    if events.is_empty() {
+        state.store.apply_effects(fx).await
+    } else {
+        state
+            .store
+            .append_with(after.id, st.version(), events, after, fx)
+            .await
+            .map(|_| ())
+    }
+}
