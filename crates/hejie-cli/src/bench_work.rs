@@ -139,7 +139,7 @@ pub async fn scheduler(
     println!(
         "{:<10} {:<53} {:>12} {:>10}",
         backend,
-        format!("claim 200 due of {n} rows (p50 of 5)"),
+        format!("claim 200 due of {n} rows (p50 | max of 5)"),
         ms(percentile(&claims, 0.5)),
         ms(claims[claims.len() - 1])
     );

@@ -109,7 +109,8 @@ async fn each_failure_has_its_status_and_code() {
         .register(&clerk, Place::A, "两户因排水沟堵塞发生争执。")
         .await;
     let id = str_of(&case, "id").to_owned();
-    assert_eq!(case["version"], 1);
+    // Registration records the intake time limit with it (ADR 0009).
+    assert_eq!(case["version"], 2);
 
     // 401: nobody signed in.
     app.get(&Auth::None, &format!("/api/v1/cases/{id}"))

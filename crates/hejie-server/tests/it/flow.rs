@@ -35,7 +35,8 @@ async fn a_case_runs_its_whole_course_and_the_history_is_chained() {
     assert!(number.starts_with("339021"), "{number}");
     assert_eq!(case["status"]["code"], "registered");
     assert_eq!(case["division"], Place::A.village());
-    assert_eq!(case["version"], 1);
+    // Registration records the intake time limit with it (ADR 0009).
+    assert_eq!(case["version"], 2);
     assert_eq!(
         case["holder"]["organisation_name"],
         "城关镇矛盾纠纷调处化解中心"
@@ -316,7 +317,11 @@ async fn routing_by_the_rules_records_the_rule_that_fired() {
         .get(&clerk, &format!("/api/v1/cases/{id}/events"))
         .await
         .expect(200);
-    let last = events.as_array().and_then(|e| e.last()).expect("events");
+    // Dispatch records the new holder's time limits after it; find the dispatch itself.
+    let last = events
+        .as_array()
+        .and_then(|e| e.iter().rev().find(|e| e["kind"] == "routed"))
+        .expect("routed event");
     assert_eq!(last["kind"], "routed");
     let summary = last["summary"].as_str().expect("summary");
     assert!(summary.contains("规则 ordinary-village"), "{summary}");

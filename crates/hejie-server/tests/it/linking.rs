@@ -54,10 +54,10 @@ async fn a_report_linked_through_the_api_joins_the_case_and_allocates_no_number(
         .await;
     assert_eq!(v["number"], case["number"]);
     assert_eq!(v["status"]["code"], "registered");
-    assert_eq!(v["version"], 2);
+    assert_eq!(v["version"], 3);
     assert_eq!(
         event_kinds(&app, &id).await,
-        ["registered", "report_linked"]
+        ["registered", "time_limit_set", "report_linked"]
     );
     assert_eq!(case_count(&app).await, before, "no new case");
 
@@ -164,7 +164,7 @@ async fn the_intake_page_lists_a_near_identical_case_and_links_to_it() {
     );
     assert_eq!(
         event_kinds(&app, &id).await,
-        ["registered", "report_linked"]
+        ["registered", "time_limit_set", "report_linked"]
     );
     assert_eq!(case_count(&app).await, before, "no new case");
 }

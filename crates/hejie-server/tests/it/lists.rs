@@ -213,7 +213,10 @@ async fn unmasking_needs_the_permission_and_a_reason_and_is_recorded() {
     let res = app.post_json(&clerk, &path, &ask("phone", reason, 9)).await;
     assert_eq!(res.expect_error(400, "validation")["field"], "party");
     // Refusals record nothing.
-    assert_eq!(events(clerk.clone()).await, ["registered"]);
+    assert_eq!(
+        events(clerk.clone()).await,
+        ["registered", "time_limit_set"]
+    );
 
     let phone = app
         .post_json(&clerk, &path, &ask("phone", reason, 0))
@@ -227,14 +230,19 @@ async fn unmasking_needs_the_permission_and_a_reason_and_is_recorded() {
     assert_eq!(id_number["value"], ID_NUMBER);
     assert_eq!(
         events(clerk.clone()).await,
-        ["registered", "personal_data_viewed", "personal_data_viewed"]
+        [
+            "registered",
+            "time_limit_set",
+            "personal_data_viewed",
+            "personal_data_viewed"
+        ]
     );
     // The record says who looked and why, and never the value.
     let list = app
         .get(&supervisor, &format!("/api/v1/cases/{id}/events"))
         .await
         .expect(200);
-    let viewed = &list[1];
+    let viewed = &list[2];
     assert_eq!(viewed["actor"], app.fx.user("a-window_clerk").name);
     assert!(str_of(viewed, "summary").contains(reason), "{viewed}");
     assert!(!list.to_string().contains(PHONE) && !list.to_string().contains(ID_NUMBER));
