@@ -177,7 +177,9 @@ pub struct Checkpoint {
 
 /// The case store. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
 #[async_trait]
-pub trait Store: AccountStore + ModelStore + WorkStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    AccountStore + ModelStore + WorkStore + Send + Sync + std::fmt::Debug + 'static
+{
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -81,7 +81,9 @@ pub fn plan(
 
 /// The instant `share` percent of a clock's budget is used, given the pauses so far.
 fn share_point(clock: &Clock, case: &Case, cal: &WorkCalendar, share: u8) -> Option<Timestamp> {
-    let deadline = clock.read(&case.clocks.pauses, cal, clock.started).deadline?;
+    let deadline = clock
+        .read(&case.clocks.pauses, cal, clock.started)
+        .deadline?;
     let target = clock.limit.budget_micros(cal) * i64::from(share) / 100;
     let (mut lo, mut hi) = (clock.started.micros(), deadline.micros());
     // Consumed time never decreases with `now`, so a bisection finds the first instant.
@@ -129,7 +131,9 @@ pub fn next_check(flow: &Flow, case: &Case, now: Timestamp, strict: bool) -> Opt
             let Some(clock) = case.clocks.clock(*kind) else {
                 continue;
             };
-            let Some(deadline) = clock.read(&case.clocks.pauses, &flow.calendar, now).deadline
+            let Some(deadline) = clock
+                .read(&case.clocks.pauses, &flow.calendar, now)
+                .deadline
             else {
                 continue;
             };
@@ -198,10 +202,9 @@ pub fn upper_centre(reference: &Reference, case: &Case) -> Option<OrgRef> {
 
 fn staff_of<'a>(reference: &'a Reference, org: &OrgRef) -> impl Iterator<Item = &'a User> {
     let id = org.id;
-    reference
-        .users
-        .iter()
-        .filter(move |u| u.organisation == Some(id) && !matches!(u.role, Role::Resident | Role::System))
+    reference.users.iter().filter(move |u| {
+        u.organisation == Some(id) && !matches!(u.role, Role::Resident | Role::System)
+    })
 }
 
 /// Supervisors of the level above `division`: those whose jurisdiction contains it and is
@@ -277,20 +280,21 @@ pub fn effects_at(
     let number = after.number.to_string();
     for (i, e) in events.iter().enumerate() {
         let version = first_version + i as u64;
-        let mut send = |users: Vec<&User>, channels: &[NotifyChannel], title: String, body: String| {
-            for u in users {
-                for ch in channels {
-                    fx.notify.push(NewNotification {
-                        recipient: u.id,
-                        channel: *ch,
-                        title: title.clone(),
-                        body: body.clone(),
-                        case_id: Some(after.id),
-                        dedupe: Some(format!("{}:{version}:{}:{}", after.id, u.id, ch.code())),
-                    });
+        let mut send =
+            |users: Vec<&User>, channels: &[NotifyChannel], title: String, body: String| {
+                for u in users {
+                    for ch in channels {
+                        fx.notify.push(NewNotification {
+                            recipient: u.id,
+                            channel: *ch,
+                            title: title.clone(),
+                            body: body.clone(),
+                            case_id: Some(after.id),
+                            dedupe: Some(format!("{}:{version}:{}:{}", after.id, u.id, ch.code())),
+                        });
+                    }
                 }
-            }
-        };
+            };
         let holder_staff = || -> Vec<&User> {
             after
                 .holder
@@ -300,8 +304,12 @@ pub fn effects_at(
         };
         use NotifyChannel::{InApp, Sms};
         match &e.body {
-            EventBody::Assigned { organisation: to, .. }
-            | EventBody::Routed { organisation: to, .. }
+            EventBody::Assigned {
+                organisation: to, ..
+            }
+            | EventBody::Routed {
+                organisation: to, ..
+            }
             | EventBody::Escalated { to, .. }
             | EventBody::HandedDown { to, .. }
             | EventBody::Transferred { to, .. } => {
@@ -342,23 +350,38 @@ pub fn effects_at(
                 holder_staff(),
                 &[InApp],
                 format!("{}即将到期 {number}", clock.label()),
-                format!("{}：{}", clock.label(), remaining_text(flow, after, *clock, now)),
+                format!(
+                    "{}：{}",
+                    clock.label(),
+                    remaining_text(flow, after, *clock, now)
+                ),
             ),
-            EventBody::MarkedOverdue { clock, deadline, .. } => {
+            EventBody::MarkedOverdue {
+                clock, deadline, ..
+            } => {
                 let holder = after
                     .holder
                     .as_ref()
-                    .map_or("（无承办单位）".to_owned(), |h| h.organisation.name.clone());
+                    .map_or("（无承办单位）".to_owned(), |h| {
+                        h.organisation.name.clone()
+                    });
                 let body = format!(
                     "{}已于{}届满，承办单位：{holder}。",
                     clock.label(),
                     short_time(*deadline)
                 );
-                send(holder_staff(), &[InApp], format!("案件超期 {number}"), body.clone());
+                send(
+                    holder_staff(),
+                    &[InApp],
+                    format!("案件超期 {number}"),
+                    body.clone(),
+                );
                 let division = after
                     .holder
                     .as_ref()
-                    .map_or(after.location.division.clone(), |h| h.organisation.division.clone());
+                    .map_or(after.location.division.clone(), |h| {
+                        h.organisation.division.clone()
+                    });
                 send(
                     supervisors_above(&reference, &division),
                     &[InApp, Sms],
@@ -374,7 +397,10 @@ pub fn effects_at(
                 holder_staff(),
                 &[InApp],
                 format!("分流被退回 {number}"),
-                format!("接收单位未接收：{}", note.as_deref().unwrap_or("未说明理由")),
+                format!(
+                    "接收单位未接收：{}",
+                    note.as_deref().unwrap_or("未说明理由")
+                ),
             ),
             EventBody::Reopened { reason } => send(
                 holder_staff(),
@@ -400,7 +426,11 @@ pub fn effects_at(
 
 /// Reminders about a closed case that came due: its follow-up (回访) and the performance checks
 /// (履行检查) of the agreement's obligations. Keyed so each is written once.
-pub fn closed_case_reminders(state: &AppState, case: &Case, now: Timestamp) -> Vec<NewNotification> {
+pub fn closed_case_reminders(
+    state: &AppState,
+    case: &Case,
+    now: Timestamp,
+) -> Vec<NewNotification> {
     if case.status.is_open() {
         return Vec::new();
     }
@@ -428,7 +458,12 @@ pub fn closed_case_reminders(state: &AppState, case: &Case, now: Timestamp) -> V
                 due.push((
                     format!("perf:{}:{i}", case.id),
                     format!("履行检查 {}", case.number),
-                    format!("{}应于{}前{}，请核实履行情况。", o.party, short_time(at), o.duty),
+                    format!(
+                        "{}应于{}前{}，请核实履行情况。",
+                        o.party,
+                        short_time(at),
+                        o.duty
+                    ),
                 ));
             }
         }

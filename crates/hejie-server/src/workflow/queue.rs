@@ -67,7 +67,10 @@ pub fn sort(entries: &mut [QueueEntry]) {
         } else {
             0
         };
-        (if e.follow_up { (4, follow) } else { key }, e.item.summary.registered_at)
+        (
+            if e.follow_up { (4, follow) } else { key },
+            e.item.summary.registered_at,
+        )
     });
 }
 

@@ -36,7 +36,10 @@ pub async fn tick(state: &AppState, now: Timestamp) -> anyhow::Result<TickReport
                     report.failed += 1;
                     tracing::warn!(key = %job.key, error = %e, "job failed; will retry");
                     let retry = (job.attempts < 10).then(|| now.plus_seconds(60));
-                    state.store.fail_job(&job.lease, &e.to_string(), retry).await?;
+                    state
+                        .store
+                        .fail_job(&job.lease, &e.to_string(), retry)
+                        .await?;
                 }
             }
         }
@@ -109,11 +112,7 @@ async fn notify(state: &AppState, job: &Job) -> Result<(), StoreError> {
 }
 
 /// What the clocks of a case call for at `now`: reminders, overdue marks, auto-escalation.
-pub fn due_commands(
-    flow: &Flow,
-    case: &hejie_domain::case::Case,
-    now: Timestamp,
-) -> Vec<Command> {
+pub fn due_commands(flow: &Flow, case: &hejie_domain::case::Case, now: Timestamp) -> Vec<Command> {
     let mut out = Vec::new();
     if !case.status.is_open() || case.clocks.is_paused() {
         return out;
@@ -196,7 +195,8 @@ async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), S
     let after = next.case().cloned().ok_or(StoreError::NotFound)?;
     let mut fx = super::effects_at(state, &flow, &after, &events, st.version() + 1, now, true);
     fx.complete = Some(job.lease.clone());
-    fx.notify.extend(super::closed_case_reminders(state, &after, now));
+    fx.notify
+        .extend(super::closed_case_reminders(state, &after, now));
     if events.is_empty() {
         state.store.apply_effects(fx).await
     } else {

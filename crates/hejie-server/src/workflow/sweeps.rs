@@ -30,7 +30,11 @@ pub fn period(level: Level, day: Date) -> Option<(Date, Date)> {
             let first = day.replace_day(1).ok()?;
             let mid = day.replace_day(16).ok()?;
             let next = next_month(first)?;
-            Some(if day.day() < 16 { (first, mid) } else { (mid, next) })
+            Some(if day.day() < 16 {
+                (first, mid)
+            } else {
+                (mid, next)
+            })
         }
         Level::County => {
             let first = day.replace_day(1).ok()?;
@@ -162,7 +166,11 @@ pub async fn complete(
         ));
     }
     let mut cases = Vec::new();
-    for n in case_numbers.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    for n in case_numbers
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
         let number = hejie_domain::case::CaseNumber::parse(n)
             .map_err(|e| AppError::validation("cases", e.message))?;
         let id = state
