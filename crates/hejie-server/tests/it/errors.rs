@@ -156,17 +156,18 @@ async fn each_failure_has_its_status_and_code() {
         .await
         .expect_error(409, "conflict");
     let mut current = accept_body();
-    current["expected_version"] = json!(1);
+    current["expected_version"] = json!(2);
     let accepted = app.command(&clerk, &id, "accept", current.clone()).await;
     assert_eq!(accepted["status"]["code"], "accepted");
-    assert_eq!(accepted["version"], 2);
+    // Acceptance records the overall time limit with it.
+    assert_eq!(accepted["version"], 4);
     // The same form submitted twice: the second is stale.
     app.post_json(&clerk, &format!("/api/v1/cases/{id}/accept"), &current)
         .await
         .expect_error(409, "conflict");
     // Form-style text versions are understood too.
     let mut text_version = accept_body();
-    text_version["expected_version"] = json!("1");
+    text_version["expected_version"] = json!("2");
     app.post_json(&clerk, &format!("/api/v1/cases/{id}/accept"), &text_version)
         .await
         .expect_error(409, "conflict");
