@@ -368,9 +368,10 @@ async fn check_case(authority: &str, auth: &str, id: &str, want: Option<&Acked>)
         case["status"]["code"], "registered",
         "case {id} {number} should be registered: {case}"
     );
+    // A registration is two events, written together: 登记 and its 受理时限 (ADR 0009).
     assert_eq!(
-        case["version"], 1,
-        "case {id} {number} should be at version 1"
+        case["version"], 2,
+        "case {id} {number} should be at version 2"
     );
     assert_eq!(
         case["parties"].as_array().map(Vec::len),
@@ -389,11 +390,12 @@ async fn check_case(authority: &str, auth: &str, id: &str, want: Option<&Acked>)
     let events = events.as_array().expect("events list");
     assert_eq!(
         events.len(),
-        1,
-        "case {id} {number} should have exactly its registration event: {events:?}"
+        2,
+        "case {id} {number} should have exactly its registration and its time limit: {events:?}"
     );
     assert_eq!(events[0]["kind"], "registered", "case {id} {number}");
     assert_eq!(events[0]["version"], 1, "case {id} {number}");
+    assert_eq!(events[1]["kind"], "time_limit_set", "case {id} {number}");
     assert_eq!(
         events[0]["hash"].as_str().map(str::len),
         Some(64),
@@ -548,7 +550,8 @@ async fn crash_while_registering(db: Db) {
     let written = after.len() - seeded.len();
     assert_eq!(written, acked.len() + unanswered);
 
-    // The same, in the tables: each case row has its two parties and its one event.
+    // The same, in the tables: each case row has its two parties and its two events (登记 and
+    // its 受理时限).
     let mark = format!("description LIKE '{MARK}%'");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM cases").await, after.len());
     assert_eq!(
@@ -563,7 +566,7 @@ async fn crash_while_registering(db: Db) {
             )
         )
         .await,
-        written,
+        2 * written,
         "events of the load's cases"
     );
     assert_eq!(
