@@ -415,6 +415,9 @@ macro_rules! command_route {
     };
 }
 
+/// The flow commands (`flow.rs`) use the same route shape.
+pub(crate) use command_route;
+
 command_route!(
     accept,
     AcceptRequest,

@@ -11,7 +11,7 @@ use hejie_domain::user::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::commands::{ToCommand, Versioned, apply, empty_as_none, opt, pick};
+use super::commands::{ToCommand, Versioned, apply, command_route, empty_as_none, opt, pick};
 use super::parse_id;
 use crate::api::Body;
 use crate::auth::ApiUser;
@@ -294,95 +294,73 @@ impl ToCommand for PerformanceCheckRequest {
     }
 }
 
-macro_rules! flow_route {
-    ($fn:ident, $req:ty, $path:literal, $doc:literal) => {
-        #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "cases", request_body = $req,
-                                    params(("id" = String, Path, description = "Case id")),
-                                    responses((status = 200, body = CaseView),
-                                              (status = 400, body = crate::error::ErrorBody),
-                                              (status = 403, body = crate::error::ErrorBody),
-                                              (status = 404, body = crate::error::ErrorBody),
-                                              (status = 409, body = crate::error::ErrorBody),
-                                              (status = 422, body = crate::error::ErrorBody)))]
-        pub async fn $fn(
-            State(state): State<AppState>,
-            ApiUser(me): ApiUser,
-            Path(id): Path<String>,
-            Body(req): Body<$req>,
-        ) -> Result<Json<CaseView>, AppError> {
-            Ok(Json(apply(&state, &me.user, &id, &req).await?))
-        }
-    };
-}
-
-flow_route!(
+command_route!(
     escalate,
     EscalateRequest,
     "/api/v1/cases/{id}/escalate",
     "上报：将案件报送上一级单位办理。Escalate the case to an organisation at a higher level."
 );
-flow_route!(
+command_route!(
     hand_down,
     HandDownRequest,
     "/api/v1/cases/{id}/hand-down",
     "交办：上级将案件连同交办意见交下级办理。Hand the case down to a lower level with instructions."
 );
-flow_route!(
+command_route!(
     transfer,
     TransferRequest,
     "/api/v1/cases/{id}/transfer",
     "移交：将案件移交其他单位或部门并说明理由。Transfer the case to another organisation."
 );
-flow_route!(
+command_route!(
     invite,
     InviteRequest,
     "/api/v1/cases/{id}/invite",
     "会诊：邀请部门或专家参与，不改变承办单位。Invite an organisation to a joint consultation."
 );
-flow_route!(
+command_route!(
     opinion,
     OpinionRequest,
     "/api/v1/cases/{id}/opinion",
     "会诊意见：受邀单位提出意见。Record the invited organisation's opinion."
 );
-flow_route!(
+command_route!(
     refer,
     ReferRequest,
     "/api/v1/cases/{id}/refer",
     "引导分流：移送法院、仲裁、行政复议、公安、法律援助等，等待回执。Refer the case out and wait for a receipt."
 );
-flow_route!(
+command_route!(
     referral_answer,
     ReferralAnswerRequest,
     "/api/v1/cases/{id}/referral-answer",
     "分流回执：接收则以移送结案，未接收则退回继续办理。Record the receiving body's answer to a referral."
 );
-flow_route!(
+command_route!(
     pause,
     PauseRequest,
     "/api/v1/cases/{id}/pause",
     "中止计时：等待当事人、鉴定评估等期间不计入时限。Pause the case's clocks."
 );
-flow_route!(
+command_route!(
     resume,
     ResumeRequest,
     "/api/v1/cases/{id}/resume",
     "恢复计时。Resume the case's clocks."
 );
-flow_route!(
+command_route!(
     supervise,
     SuperviseRequest,
     "/api/v1/cases/{id}/supervise",
     "督办：上级给承办单位督办意见和新的办理期限。Supervise the holder with a note and a new limit."
 );
-flow_route!(
+command_route!(
     reopen,
     ReopenRequest,
     "/api/v1/cases/{id}/reopen",
     "重新办理：回访或评价不满意的案件重新办理。Reopen a case after a dissatisfied follow-up."
 );
-flow_route!(
+command_route!(
     performance_check,
     PerformanceCheckRequest,
     "/api/v1/cases/{id}/performance-check",
