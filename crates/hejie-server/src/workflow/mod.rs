@@ -484,7 +484,10 @@ pub fn closed_case_reminders(
     out
 }
 
+/// The first 40 characters of a description, without its closing punctuation (the sentence
+/// around it supplies its own).
 fn excerpt(s: &str) -> String {
+    let s = s.trim_end_matches(['。', '！', '？', '.', ' ']);
     let mut out: String = s.chars().take(40).collect();
     if s.chars().count() > 40 {
         out.push('…');
