@@ -334,6 +334,7 @@ fn queue_case(
         prefix,
         year,
         build: Box::new(build),
+        effects: None,
     }
 }
 
@@ -395,15 +396,17 @@ pub async fn queue(
     }
     let mut page_times = Vec::new();
     let mut entries = 0;
+    let mut total = 0;
     let mut overdue = 0;
     for _ in 0..20 {
         let at = Instant::now();
-        let q = hejie_server::workflow::queue::queue_for(&state, &user, now())
+        let q = hejie_server::workflow::queue::queue_for(&state, &user, now(), 1)
             .await
             .map_err(|e| anyhow!("{e:?}"))?;
         page_times.push(at.elapsed());
-        entries = q.len();
-        overdue = q.iter().filter(|e| e.overdue).count();
+        entries = q.entries.len();
+        total = q.total;
+        overdue = q.overdue;
     }
     store_times.sort();
     page_times.sort();
@@ -417,7 +420,7 @@ pub async fn queue(
     println!(
         "{:<10} {:<53} {:>12} {:>10}",
         backend,
-        format!("queue_for: {entries} entries, {overdue} overdue (p50 | p95)"),
+        format!("queue_for page 1: {entries} of {total}, {overdue} overdue (p50 | p95)"),
         ms(percentile(&page_times, 0.5)),
         ms(percentile(&page_times, 0.95))
     );

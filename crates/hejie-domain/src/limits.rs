@@ -15,6 +15,7 @@ use crate::case::{
 };
 use crate::clock::Limit;
 use crate::division::Level;
+use crate::error::ValidationError;
 use crate::timestamp::Timestamp;
 
 /// One rule: a limit for a clock, applying when every given condition matches. The most
@@ -186,7 +187,31 @@ impl Default for LimitPolicy {
     }
 }
 
+/// The largest amount a limit may have (ten years of days).
+pub const MAX_LIMIT_AMOUNT: u32 = 3650;
+
+/// What makes two rules the same rule: the clock and every condition.
+type RuleKey = (
+    ClockKind,
+    bool,
+    Option<Level>,
+    Option<DisputeType>,
+    Option<Track>,
+    Option<Channel>,
+);
+
 impl LimitRule {
+    fn conditions(&self) -> RuleKey {
+        (
+            self.clock,
+            self.intake,
+            self.level,
+            self.dispute_type,
+            self.track,
+            self.channel,
+        )
+    }
+
     /// How many conditions the rule has, if it matches the context.
     fn specificity(&self, clock: ClockKind, ctx: &LimitContext) -> Option<u8> {
         if self.clock != clock || (clock == ClockKind::Resolve && self.intake != ctx.intake) {
@@ -211,6 +236,93 @@ impl LimitRule {
 }
 
 impl LimitPolicy {
+    /// Checks a policy before it is put in force: shares and periods in range, every rule with a
+    /// basis and a limit in range, no two rules with the same conditions (the later would
+    /// silently win), a rule without conditions for every clock (so every case gets a limit),
+    /// and automatic escalation at most once per level and never from the top.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        use ClockKind::{Acknowledge, Overall, Resolve};
+        let bad = |field, message: String| Err(ValidationError::new(field, message));
+        if !(1..=99).contains(&self.remind_at_percent) {
+            return bad(
+                "remind_at_percent",
+                "到期提醒比例应为1至99（时限用去该比例时提醒承办人）".to_owned(),
+            );
+        }
+        if self.follow_up_percent > 100 {
+            return bad("follow_up_percent", "回访抽取比例应为0至100".to_owned());
+        }
+        if !(1..=365).contains(&self.follow_up_after_days) {
+            return bad(
+                "follow_up_after_days",
+                "回访时间应为结案后1至365日".to_owned(),
+            );
+        }
+        for (i, r) in self.rules.iter().enumerate() {
+            let n = i + 1;
+            if r.basis.trim().is_empty() {
+                return bad("rules", format!("第{n}条时限规则缺少依据（basis）"));
+            }
+            if r.intake && r.clock != Resolve {
+                return bad(
+                    "rules",
+                    format!("第{n}条时限规则：只有办理时限可以限定为受理阶段（intake）"),
+                );
+            }
+            if !(1..=MAX_LIMIT_AMOUNT).contains(&r.limit.amount) {
+                return bad(
+                    "rules",
+                    format!("第{n}条时限规则的时限数量应为1至{MAX_LIMIT_AMOUNT}"),
+                );
+            }
+            let key = r.conditions();
+            if let Some(j) = self.rules[..i].iter().position(|o| o.conditions() == key) {
+                return bad(
+                    "rules",
+                    format!(
+                        "第{}条与第{n}条时限规则的时钟和适用条件完全相同，请删除其中一条",
+                        j + 1
+                    ),
+                );
+            }
+        }
+        for (clock, intake, what) in [
+            (Acknowledge, false, "签收时限"),
+            (Resolve, true, "受理阶段的办理时限"),
+            (Resolve, false, "办理时限"),
+            (Overall, false, "总时限"),
+        ] {
+            let base = (clock, intake, None, None, None, None);
+            if !self.rules.iter().any(|r| r.conditions() == base) {
+                return bad(
+                    "rules",
+                    format!("缺少不带适用条件的{what}规则：没有它，不符合其他规则的案件将没有时限"),
+                );
+            }
+        }
+        for (i, a) in self.auto_escalation.iter().enumerate() {
+            if a.level == Level::City {
+                return bad(
+                    "auto_escalation",
+                    "市级是最高层级，不能设置自动上报".to_owned(),
+                );
+            }
+            if !(1..=MAX_LIMIT_AMOUNT).contains(&a.after.amount) {
+                return bad(
+                    "auto_escalation",
+                    format!("自动上报的等待时限数量应为1至{MAX_LIMIT_AMOUNT}"),
+                );
+            }
+            if self.auto_escalation[..i].iter().any(|o| o.level == a.level) {
+                return bad(
+                    "auto_escalation",
+                    format!("{}级的自动上报设置重复", a.level.label()),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// The rule that sets `clock` in this context, if any.
     pub fn rule_for(&self, clock: ClockKind, ctx: &LimitContext) -> Option<&LimitRule> {
         self.rules

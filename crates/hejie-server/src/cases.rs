@@ -408,6 +408,7 @@ async fn record(
     let flow = state.flow();
     let now = meta.at;
     let plan_flow = flow.clone();
+    let app = state.clone();
     let new = hejie_store::NewCase {
         id,
         prefix: meta.division.county_prefix().to_owned(),
@@ -429,16 +430,13 @@ async fn record(
                 )),
             })
         }),
+        // The first scheduled check (受理时限) commits with the registration, so no case is
+        // ever registered without it.
+        effects: Some(Box::new(move |case, version| {
+            crate::workflow::effects(&app, &flow, case, &[], version, now)
+        })),
     };
-    let committed = state.store.create_case(new).await?;
-    // The first scheduled check (受理时限) follows the registration in its own transaction; if
-    // it were lost, the next write to the case schedules it again.
-    let st = state.store.load(id).await?;
-    if let Some(case) = st.case() {
-        let fx = crate::workflow::effects(state, &flow, case, &[], st.version(), now);
-        state.store.apply_effects(fx).await?;
-    }
-    Ok(committed)
+    Ok(state.store.create_case(new).await?)
 }
 
 /// Registers a resident's own online application (网上申请), made through self-service with no

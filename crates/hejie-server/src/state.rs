@@ -1,13 +1,19 @@
 //! Shared application state.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use hejie_domain::division::{Division, DivisionCode, DivisionTree};
 use hejie_domain::org::{Organisation, OrganisationId};
 use hejie_domain::personal::PiiSealer;
+use hejie_domain::user::User;
 use hejie_intake::{Classifier, RoutingRules};
 use hejie_store::Store;
+use hejie_store::models::SettingChange;
+
+use crate::workflow::Flow;
+use crate::workflow::settings::{self, SettingsError, TIME_LIMITS};
 
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -88,11 +94,15 @@ pub struct Inner {
     /// latest (two corrections never write their snapshots out of order).
     pub model_writes: tokio::sync::Mutex<()>,
     /// The time-limit policy and working calendar in force.
-    pub flow: RwLock<Arc<crate::workflow::Flow>>,
+    pub flow: RwLock<Arc<Flow>>,
     /// Delivers SMS and e-mail notifications from the outbox.
     pub sender: Arc<dyn crate::workflow::delivery::Sender>,
     /// A fixed "now" for tests (microseconds; 0 = the system clock).
     pub fake_now: std::sync::atomic::AtomicI64,
+    /// When the routing rules and the time limits in force were stored (microseconds; 0 = the
+    /// built-in defaults), so [`AppState::refresh_settings`] only re-reads what changed.
+    routing_stamp: AtomicI64,
+    flow_stamp: AtomicI64,
 }
 
 /// The name under which the intake classifier is stored.
@@ -135,7 +145,8 @@ impl AppState {
         config: Config,
     ) -> Result<Self, AppError> {
         let classifier = load_classifier(store.as_ref()).await?;
-        let routing = load_routing(store.as_ref()).await?;
+        let (routing, routing_stamp) = load_routing(store.as_ref()).await?;
+        let (flow, flow_stamp) = load_flow(store.as_ref()).await?;
         let state = AppState(Arc::new(Inner {
             store,
             sealer,
@@ -146,9 +157,11 @@ impl AppState {
             classifier: RwLock::new(classifier),
             routing: RwLock::new(routing),
             model_writes: tokio::sync::Mutex::new(()),
-            flow: RwLock::new(Arc::new(crate::workflow::Flow::default())),
+            flow: RwLock::new(Arc::new(flow)),
             sender: Arc::new(crate::workflow::delivery::LogSender::from_env()),
-            fake_now: std::sync::atomic::AtomicI64::new(0),
+            fake_now: AtomicI64::new(0),
+            routing_stamp: AtomicI64::new(routing_stamp),
+            flow_stamp: AtomicI64::new(flow_stamp),
         }));
         state.reload_reference().await?;
         Ok(state)
@@ -174,7 +187,7 @@ impl AppState {
 
     /// The current instant: the system clock, or the fixed time a test set.
     pub fn now(&self) -> hejie_domain::timestamp::Timestamp {
-        match self.fake_now.load(std::sync::atomic::Ordering::SeqCst) {
+        match self.fake_now.load(Ordering::SeqCst) {
             0 => hejie_store::now(),
             t => hejie_domain::timestamp::Timestamp::from_micros(t),
         }
@@ -182,15 +195,14 @@ impl AppState {
 
     /// Fixes "now" (tests only: a fake clock for time limits).
     pub fn set_now(&self, at: hejie_domain::timestamp::Timestamp) {
-        self.fake_now
-            .store(at.micros(), std::sync::atomic::Ordering::SeqCst);
+        self.fake_now.store(at.micros(), Ordering::SeqCst);
     }
 
-    pub fn flow(&self) -> Arc<crate::workflow::Flow> {
+    pub fn flow(&self) -> Arc<Flow> {
         self.flow.read().map(|f| f.clone()).unwrap_or_default()
     }
 
-    pub fn set_flow(&self, flow: crate::workflow::Flow) {
+    pub fn set_flow(&self, flow: Flow) {
         match self.flow.write() {
             Ok(mut f) => *f = Arc::new(flow),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(flow),
@@ -217,11 +229,12 @@ impl AppState {
         })
     }
 
-    /// Validates, stores and puts in force a new rule set. Invalid text changes nothing and
-    /// comes back as the Chinese [`hejie_intake::RoutingError`].
+    /// Validates, stores and puts in force a new rule set, recording who changed it. Invalid
+    /// text changes nothing and comes back as the Chinese [`hejie_intake::RoutingError`].
     pub async fn set_routing(
         &self,
         text: &str,
+        by: &User,
     ) -> Result<Result<(), hejie_intake::RoutingError>, AppError> {
         let rules = match RoutingRules::from_toml(text) {
             Ok(r) => r,
@@ -229,14 +242,92 @@ impl AppState {
         };
         // Serialised with the model writes so two saves never land out of order.
         let _guard = self.model_writes.lock().await;
-        self.store
-            .put_model(ROUTING_RULES, text, hejie_store::now())
-            .await?;
+        let at = self.put_setting(ROUTING_RULES, text, by).await?;
+        self.routing_stamp.store(at, Ordering::SeqCst);
         match self.routing.write() {
             Ok(mut r) => *r = rules,
             Err(poisoned) => *poisoned.into_inner() = rules,
         }
         Ok(Ok(()))
+    }
+
+    /// The TOML text of the time limits and calendar in force: the stored text, or the
+    /// built-in defaults rendered.
+    pub async fn flow_text(&self) -> Result<String, AppError> {
+        Ok(match self.store.model(TIME_LIMITS).await? {
+            Some((body, _)) if settings::parse(&body).is_ok() => body,
+            _ => settings::default_text(),
+        })
+    }
+
+    /// Validates, stores (with the change history) and puts in force new time limits and a new
+    /// calendar. Invalid text changes nothing and comes back as a Chinese [`SettingsError`].
+    pub async fn set_flow_text(
+        &self,
+        text: &str,
+        by: &User,
+    ) -> Result<Result<(), SettingsError>, AppError> {
+        let flow = match settings::parse(text) {
+            Ok(f) => f,
+            Err(e) => return Ok(Err(e)),
+        };
+        let _guard = self.model_writes.lock().await;
+        let at = self.put_setting(TIME_LIMITS, text, by).await?;
+        self.flow_stamp.store(at, Ordering::SeqCst);
+        self.set_flow(flow);
+        Ok(Ok(()))
+    }
+
+    async fn put_setting(&self, name: &str, text: &str, by: &User) -> Result<i64, AppError> {
+        // Stamps are compared for change, so a second save within the same microsecond as the
+        // first (tests) still moves the stamp.
+        let at = hejie_store::now()
+            .micros()
+            .max(self.routing_stamp.load(Ordering::SeqCst) + 1)
+            .max(self.flow_stamp.load(Ordering::SeqCst) + 1);
+        self.store
+            .put_setting(&SettingChange {
+                name: name.to_owned(),
+                body: text.to_owned(),
+                digest: String::new(),
+                changed_by: by.id.0.to_string(),
+                changed_by_name: by.name.clone(),
+                at: hejie_domain::timestamp::Timestamp::from_micros(at),
+            })
+            .await?;
+        Ok(at)
+    }
+
+    /// Picks up settings another server process saved (several nodes share one PostgreSQL
+    /// database): re-reads the routing rules and time limits when their stored stamp moved.
+    /// Called by the scheduler on every pass; two indexed single-row reads when nothing changed.
+    pub async fn refresh_settings(&self) -> Result<(), AppError> {
+        if let Some((body, at)) = self.store.model(ROUTING_RULES).await?
+            && at.micros() != self.routing_stamp.load(Ordering::SeqCst)
+        {
+            self.routing_stamp.store(at.micros(), Ordering::SeqCst);
+            match RoutingRules::from_toml(&body) {
+                Ok(rules) => match self.routing.write() {
+                    Ok(mut r) => *r = rules,
+                    Err(poisoned) => *poisoned.into_inner() = rules,
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "stored routing rules invalid; kept those in force")
+                }
+            }
+        }
+        if let Some((body, at)) = self.store.model(TIME_LIMITS).await?
+            && at.micros() != self.flow_stamp.load(Ordering::SeqCst)
+        {
+            self.flow_stamp.store(at.micros(), Ordering::SeqCst);
+            match settings::parse(&body) {
+                Ok(flow) => self.set_flow(flow),
+                Err(e) => {
+                    tracing::warn!(error = %e, "stored time limits invalid; kept those in force")
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -256,17 +347,32 @@ async fn load_classifier(store: &dyn Store) -> Result<Classifier, AppError> {
     }
 }
 
-/// The stored routing rules, or the default set when none are stored or the stored text no
-/// longer validates (with a warning, rather than keeping the server from starting).
-async fn load_routing(store: &dyn Store) -> Result<RoutingRules, AppError> {
+/// The stored routing rules and when they were stored, or the default set (stamp 0) when none
+/// are stored or the stored text no longer validates (with a warning, rather than keeping the
+/// server from starting).
+async fn load_routing(store: &dyn Store) -> Result<(RoutingRules, i64), AppError> {
     match store.model(ROUTING_RULES).await? {
-        Some((body, _)) => match RoutingRules::from_toml(&body) {
-            Ok(rules) => Ok(rules),
+        Some((body, at)) => match RoutingRules::from_toml(&body) {
+            Ok(rules) => Ok((rules, at.micros())),
             Err(e) => {
                 tracing::warn!(error = %e, "stored routing rules invalid; using the default set");
-                Ok(RoutingRules::default_rules())
+                Ok((RoutingRules::default_rules(), at.micros()))
             }
         },
-        None => Ok(RoutingRules::default_rules()),
+        None => Ok((RoutingRules::default_rules(), 0)),
+    }
+}
+
+/// The stored time limits and calendar, or the built-in ones, as [`load_routing`].
+async fn load_flow(store: &dyn Store) -> Result<(Flow, i64), AppError> {
+    match store.model(TIME_LIMITS).await? {
+        Some((body, at)) => match settings::parse(&body) {
+            Ok(flow) => Ok((flow, at.micros())),
+            Err(e) => {
+                tracing::warn!(error = %e, "stored time limits invalid; using the defaults");
+                Ok((Flow::default(), at.micros()))
+            }
+        },
+        None => Ok((Flow::default(), 0)),
     }
 }

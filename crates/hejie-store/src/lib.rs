@@ -96,6 +96,10 @@ pub fn now() -> Timestamp {
 /// Builds the events of a new case once the store has allocated its number.
 pub type BuildCase = Box<dyn FnOnce(CaseNumber) -> Result<Vec<Event>, DomainError> + Send>;
 
+/// Derives the effects of a registration (its first scheduled check, notifications) from the
+/// new case and its version, once its events are built.
+pub type CaseEffects = Box<dyn FnOnce(&Case, u64) -> work::Effects + Send>;
+
 /// A request to register a new case.
 pub struct NewCase {
     pub id: CaseId,
@@ -104,6 +108,9 @@ pub struct NewCase {
     /// The year of the case number (China Standard Time).
     pub year: i32,
     pub build: BuildCase,
+    /// Applied in the same transaction as the registration, so a registered case never lacks its
+    /// first time-limit check.
+    pub effects: Option<CaseEffects>,
 }
 
 impl std::fmt::Debug for NewCase {

@@ -40,6 +40,16 @@ fn chain(
 }
 
 /// Plans the creation of a case from its first events (the first must be its registration).
+/// The effects a registration asks for, derived from the new case its events make.
+pub(crate) fn registration_effects(
+    effects: Option<crate::CaseEffects>,
+    events: &[Event],
+) -> Option<crate::work::Effects> {
+    let f = effects?;
+    let state = CaseState::replay(events);
+    state.case().map(|c| f(c, state.version()))
+}
+
 pub fn plan_create(case_id: CaseId, events: &[Event], now: Timestamp) -> Result<WritePlan> {
     let state = CaseState::replay(events);
     let case = state

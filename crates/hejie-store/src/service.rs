@@ -32,6 +32,7 @@ pub fn new_case(
                 Command::Register(Box::new(build(number))),
             )
         }),
+        effects: None,
     }
 }
 

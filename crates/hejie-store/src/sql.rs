@@ -46,7 +46,7 @@ macro_rules! case_columns {
         "id, number, status, channel, dispute_type, severity, track, division, grid, holder_org, \
          holder_org_name, holder_person, description, amount_fen, head_count, party_names, \
          outcome, sessions, follow_ups, satisfaction, registered_at, updated_at, closed_at, \
-         version, head_hash, address, clocks, overdue_since, follow_up_due"
+         version, head_hash, address, clocks, overdue_since, follow_up_due, due_rank, due_key"
     };
 }
 
@@ -58,17 +58,17 @@ pub const INSERT_CASE: &str = "INSERT INTO cases (id, number, status, channel, d
      severity, track, division, grid, holder_org, holder_org_name, holder_person, description, \
      amount_fen, head_count, party_names, outcome, sessions, follow_ups, satisfaction, \
      registered_at, updated_at, closed_at, version, head_hash, address, clocks, overdue_since, \
-     follow_up_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)";
+     follow_up_due, due_rank, due_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+     $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)";
 
-/// Moves the projection forward only if nobody else did first: `$30` is the expected version.
+/// Moves the projection forward only if nobody else did first: `$32` is the expected version.
 pub const UPDATE_CASE: &str = "UPDATE cases SET number = $2, status = $3, channel = $4, \
      dispute_type = $5, severity = $6, track = $7, division = $8, grid = $9, holder_org = $10, \
      holder_org_name = $11, holder_person = $12, description = $13, amount_fen = $14, \
      head_count = $15, party_names = $16, outcome = $17, sessions = $18, follow_ups = $19, \
      satisfaction = $20, registered_at = $21, updated_at = $22, closed_at = $23, version = $24, \
-     head_hash = $25, address = $26, clocks = $27, overdue_since = $28, follow_up_due = $29 \
-     WHERE id = $1 AND version = $30";
+     head_hash = $25, address = $26, clocks = $27, overdue_since = $28, follow_up_due = $29, \
+     due_rank = $30, due_key = $31 WHERE id = $1 AND version = $32";
 
 pub const CASE_VERSION: &str = "SELECT version FROM cases WHERE id = $1";
 
@@ -165,11 +165,15 @@ pub struct CaseRow {
     /// When the current stage was first marked overdue (the supervision board's sort key).
     pub overdue_since: Option<i64>,
     pub follow_up_due: Option<i64>,
+    /// The work queue's order: see [`urgency_columns`].
+    pub due_rank: i64,
+    pub due_key: i64,
 }
 
 impl CaseRow {
     /// The projection a case's state calls for.
     pub fn from_case(c: &Case, version: u64, head_hash: &str) -> Self {
+        let urgency = urgency_columns(&c.clocks, c.updated_at);
         Self {
             id: c.id.to_string(),
             number: c.number.to_string(),
@@ -208,6 +212,8 @@ impl CaseRow {
             clocks: clocks_json(&c.clocks),
             overdue_since: c.clocks.overdue_since().map(|t| t.micros()),
             follow_up_due: c.follow_up_due.map(|t| t.micros()),
+            due_rank: urgency.0,
+            due_key: urgency.1,
         }
     }
 
@@ -246,6 +252,8 @@ impl CaseRow {
             t(&self.clocks),
             oi(self.overdue_since),
             oi(self.follow_up_due),
+            Bind::Int(self.due_rank),
+            Bind::Int(self.due_key),
         ]
     }
 
@@ -275,12 +283,50 @@ impl CaseRow {
             .map_err(|e| StoreError::Corrupt(format!("case {}: bad clocks: {e}", self.id)))?;
         Ok(crate::work::WorkItem {
             summary: self.to_summary()?,
-            holder_person: self.holder_person.clone(),
+            holder_user_id: self
+                .holder_person
+                .as_deref()
+                .map(|p| {
+                    Uuid::parse_str(p)
+                        .map(hejie_domain::user::UserId)
+                        .map_err(|_| {
+                            StoreError::Corrupt(format!("case {}: bad holder person", self.id))
+                        })
+                })
+                .transpose()?,
             clocks,
             overdue_since: self.overdue_since.map(Timestamp::from_micros),
             follow_up_due: self.follow_up_due.map(Timestamp::from_micros),
         })
     }
+}
+
+/// The work queue's sort key of a case, `(due_rank, due_key)`, ascending = most urgent first:
+/// `(0, deadline)` while its clocks run (the earliest deadline of its clocks; an overdue case's
+/// deadline has passed, so overdue cases come first, longest overdue first, then the nearest
+/// deadlines), `(1, minutes left)` while paused (least time left first), `(2, 0)` without time
+/// limits. It is computed once per write yet stays right at any later instant: a running
+/// clock's deadline does not move until the case is paused again, which is a write, and a paused
+/// case's time left does not change while it is paused. Clocks are read on the built-in working
+/// calendar at the case's last change (when every pause so far has begun); the countdowns people
+/// see are read live, so this is only ever an order.
+pub fn urgency_columns(clocks: &Clocks, at: Timestamp) -> (i64, i64) {
+    // Built once: every write and every audited case reads it.
+    static CALENDAR: std::sync::LazyLock<hejie_domain::calendar::WorkCalendar> =
+        std::sync::LazyLock::new(hejie_domain::calendar::WorkCalendar::china_default);
+    let readings = clocks.readings(&CALENDAR, at);
+    if clocks.is_paused() {
+        return readings
+            .iter()
+            .map(|(_, r)| r.remaining_minutes)
+            .min()
+            .map_or((2, 0), |m| (1, m));
+    }
+    readings
+        .iter()
+        .filter_map(|(_, r)| r.deadline)
+        .min()
+        .map_or((2, 0), |d| (0, d.micros()))
 }
 
 /// The projection's JSON of a case's clocks. Serialising these plain structs cannot fail; should

@@ -174,8 +174,13 @@ impl Effects {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkItem {
     pub summary: CaseSummary,
-    pub holder_person: Option<String>,
+    /// The user who signed for the case for its holder (the responsible person), if anyone has:
+    /// an id, which callers look up for a name.
+    pub holder_user_id: Option<UserId>,
     pub clocks: Clocks,
+    /// When the scheduler marked the current stage overdue, which is after its deadline passed
+    /// (by up to a polling interval, or longer if no scheduler ran). How long a case has been
+    /// overdue counts from the deadline of its clocks, not from this.
     pub overdue_since: Option<Timestamp>,
     pub follow_up_due: Option<Timestamp>,
 }
@@ -192,6 +197,8 @@ pub struct WorkFilter {
     /// Closed cases whose follow-up is due before this instant, instead of open cases.
     pub follow_up_due_before: Option<Timestamp>,
     pub limit: u32,
+    /// How many cases of the order to skip (for pages).
+    pub offset: u32,
 }
 
 /// A periodic sweep (排查) for one division and period.
@@ -291,7 +298,13 @@ pub trait WorkStore: Send + Sync {
     /// Records a delivery attempt; does nothing if the claim's token no longer holds.
     async fn finish_delivery(&self, delivery: &Delivery, result: DeliveryResult) -> Result<()>;
 
+    /// Cases in urgency order: overdue first (longest overdue first), then the nearest deadline,
+    /// then paused (least time left first), then untimed; ties by registration. Follow-ups
+    /// (`follow_up_due_before`) come in order of their due date. Sorted in the database on the
+    /// projection's queue-order columns, so a page costs its `limit`, not the whole queue.
     async fn work_items(&self, filter: &WorkFilter) -> Result<Vec<WorkItem>>;
+    /// How many cases `work_items` would return with no limit or offset.
+    async fn work_count(&self, filter: &WorkFilter) -> Result<u64>;
 
     /// Inserts sweep tasks; a task for a (division, period_start) that exists is left alone.
     /// Returns how many were new.
@@ -459,6 +472,20 @@ pub(crate) const COMPLETE_SWEEP: &str = "UPDATE sweeps SET completed_by = $2, \
 pub(crate) const BACKFILL_CLOCKS: &str =
     "UPDATE cases SET clocks = $2, overdue_since = $3, follow_up_due = $4 WHERE id = $1";
 
+/// What the queue-order columns of migration 7 are computed from.
+pub(crate) const SELECT_DUE_SOURCES: &str = "SELECT id, clocks, updated_at FROM cases";
+
+pub(crate) const BACKFILL_DUE: &str = "UPDATE cases SET due_rank = $2, due_key = $3 WHERE id = $1";
+
+/// The binds of [`BACKFILL_DUE`]. Clocks that do not parse leave the row untimed; the audit
+/// reports such a row anyway.
+pub(crate) fn due_binds(id: String, clocks: &str, updated_at: i64) -> Vec<Bind> {
+    let (rank, key) = serde_json::from_str::<Clocks>(clocks).map_or((2, 0), |c| {
+        crate::sql::urgency_columns(&c, Timestamp::from_micros(updated_at))
+    });
+    vec![Bind::Text(id), Bind::Int(rank), Bind::Int(key)]
+}
+
 /// The default and the ceiling of a work or sweep query's `limit`.
 const DEFAULT_LIMIT: u32 = 200;
 const MAX_LIMIT: u32 = 50_000;
@@ -506,8 +533,8 @@ impl Clauses {
     }
 }
 
-/// The work-queue query: projection rows, overdue first (longest overdue first), then oldest.
-pub(crate) fn work_query(f: &WorkFilter) -> (String, Vec<Bind>) {
+/// The conditions of a work query.
+fn work_clauses(f: &WorkFilter) -> Clauses {
     let mut c = Clauses::default();
     match f.follow_up_due_before {
         Some(t) => {
@@ -535,13 +562,29 @@ pub(crate) fn work_query(f: &WorkFilter) -> (String, Vec<Bind>) {
     if f.overdue_only {
         c.push("overdue_since IS NOT NULL");
     }
-    c.finish(
+    c
+}
+
+/// The work-queue query: projection rows most urgent first (see [`WorkStore::work_items`]).
+pub(crate) fn work_query(f: &WorkFilter) -> (String, Vec<Bind>) {
+    let order = if f.follow_up_due_before.is_some() {
+        "follow_up_due, registered_at, id"
+    } else {
+        "due_rank, due_key, registered_at, id"
+    };
+    work_clauses(f).finish(
         &format!("SELECT {CASE_COLUMNS} FROM cases"),
         &format!(
-            " ORDER BY overdue_since IS NULL, overdue_since, registered_at, id LIMIT {}",
-            limit_of(f.limit)
+            " ORDER BY {order} LIMIT {} OFFSET {}",
+            limit_of(f.limit),
+            f.offset
         ),
     )
+}
+
+/// How many rows [`work_query`] matches.
+pub(crate) fn work_count_query(f: &WorkFilter) -> (String, Vec<Bind>) {
+    work_clauses(f).finish("SELECT COUNT(*) FROM cases", "")
 }
 
 /// The sweep list query, oldest due first.

@@ -1,7 +1,9 @@
 //! Synthetic cases with realistic lives: each case is registered and then driven through the real
 //! domain commands (accept, assign, acknowledge, mediate, close, follow up) with plausible delays.
 //! A case whose next step would lie in the future simply stays at its current stage, so recent
-//! cases are open and old ones are closed, as in a real register.
+//! cases are open and old ones are closed, as in a real register. Every command is followed by
+//! what the default time-limit policy records with it (as the server's `workflow::plan` does), so
+//! a case's clocks match its age: an old case still open is overdue, a recent one counts down.
 
 use hejie_domain::DomainError;
 use hejie_domain::case::{
@@ -9,6 +11,7 @@ use hejie_domain::case::{
     Obligation, Outcome, Party, PartyKind, PartyRole, PersonRef, ReferralTarget, Register,
     Satisfaction, SessionMode, Severity, Track, handle,
 };
+use hejie_domain::limits::LimitPolicy;
 use hejie_domain::money::Money;
 use hejie_domain::personal::{IdNumber, PhoneNumber, PiiSealer};
 use hejie_domain::timestamp::Timestamp;
@@ -156,8 +159,13 @@ fn person_party(rng: &mut StdRng, sealer: &dyn PiiSealer, role: PartyRole, villa
 /// Everything decided up front for one case; the store supplies only the number.
 pub struct Plan {
     pub new_case: NewCase,
+    /// Commands, the registration included; the time limits recorded with them add events.
     pub steps: usize,
 }
+
+/// The policy the synthetic cases' time limits come from: the built-in default, which is what a
+/// demo server runs with.
+static POLICY: std::sync::LazyLock<LimitPolicy> = std::sync::LazyLock::new(LimitPolicy::default);
 
 /// Plans one synthetic case registered between `from` and `now`.
 ///
@@ -482,11 +490,21 @@ pub fn plan(
             head_count,
             received_by,
         };
+        // A command, then the policy's companions for the events it produced.
         let mut run =
             |state: &mut CaseState, meta: Meta, command: Command| -> Result<(), DomainError> {
-                for e in handle(state, meta, command)? {
+                let first = events.len();
+                for e in handle(state, meta.clone(), command)? {
                     state.apply(&e);
                     events.push(e);
+                }
+                if let Some(after) = state.case().cloned() {
+                    for c in POLICY.companions(&after, &events[first..]) {
+                        for e in handle(state, meta.clone(), c)? {
+                            state.apply(&e);
+                            events.push(e);
+                        }
+                    }
                 }
                 Ok(())
             };
@@ -502,7 +520,55 @@ pub fn plan(
             prefix,
             year,
             build: Box::new(build),
+            effects: None,
         },
         steps: n_steps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hejie_crypto::{KeyedSealer, MasterKey};
+    use hejie_domain::calendar::WorkCalendar;
+    use hejie_domain::case::{CaseNumber, EventBody};
+    use rand::SeedableRng;
+
+    use super::*;
+
+    #[test]
+    fn synthetic_cases_carry_time_limits_that_match_their_age() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let county = crate::synth::county::build(&mut rng, 2).expect("a county");
+        let sealer = KeyedSealer::new(&MasterKey::generate());
+        let now = Timestamp::from_micros(1_795_000_000_000_000);
+        let from = now.plus_seconds(-120 * DAY);
+        let calendar = WorkCalendar::china_default();
+        let (mut open, mut overdue, mut counting_down) = (0, 0, 0);
+        for seq in 1..=300 {
+            let plan = plan(&mut rng, &county, &sealer, from, now, true);
+            let new = plan.new_case;
+            let number = CaseNumber::new(&new.prefix, new.year, seq).expect("a number");
+            let events = (new.build)(number).expect("a valid life");
+            assert!(
+                events
+                    .iter()
+                    .any(|e| matches!(e.body, EventBody::TimeLimitSet { .. })),
+                "every case has time limits"
+            );
+            let state = CaseState::replay(&events);
+            let case = state.case().expect("a case");
+            if !case.status.is_open() {
+                continue;
+            }
+            open += 1;
+            match case.clocks.most_urgent(&calendar, now) {
+                Some((_, r)) if r.overdue => overdue += 1,
+                Some((_, r)) if !r.paused => counting_down += 1,
+                _ => {}
+            }
+        }
+        assert!(open > 0, "some cases are open");
+        assert!(overdue > 0, "old open cases are overdue");
+        assert!(counting_down > 0, "recent open cases count down");
     }
 }

@@ -89,7 +89,8 @@ pub async fn run(store: &dyn Store, sealer: &dyn PiiSealer, spec: Spec) -> Resul
                 Ok(c) => {
                     summary.cases += 1;
                     summary.events += c.version;
-                    debug_assert_eq!(c.version, s);
+                    // The time limits recorded with the commands add events of their own.
+                    debug_assert!(c.version >= s);
                 }
                 Err(e) => {
                     summary.rejected += 1;

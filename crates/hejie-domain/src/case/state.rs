@@ -47,6 +47,17 @@ pub struct Case {
     pub follow_up_due: Option<Timestamp>,
     /// The latest performance check (履行检查) of each obligation: (index, performed).
     pub performance: Vec<(u32, bool)>,
+    /// How many times the case was escalated (上报) to a higher level; the indicators count a
+    /// case resolved without any escalation as resolved where it arose (就地化解).
+    #[serde(default)]
+    pub escalations: u32,
+    /// How many times the case was reopened (重新办理) after being closed.
+    #[serde(default)]
+    pub reopenings: u32,
+    /// Reports of the same dispute linked to this case (一案一码): the channel and when, oldest
+    /// first. Repeated visits and petitions about an open case are read from here.
+    #[serde(default)]
+    pub linked_reports: Vec<(Channel, Timestamp)>,
 }
 
 impl Case {
@@ -165,6 +176,9 @@ impl CaseState {
                 referral: None,
                 follow_up_due: None,
                 performance: Vec::new(),
+                escalations: 0,
+                reopenings: 0,
+                linked_reports: Vec::new(),
             });
             return;
         }
@@ -231,8 +245,8 @@ impl CaseState {
             }
             // Viewing personal data changes nothing but the record of who looked.
             EventBody::PersonalDataViewed { .. } => {}
-            // A linked report adds to the record; the case goes on as it was.
-            EventBody::ReportLinked { .. } => {}
+            // A linked report is remembered (repeat visits, petitions); the case goes on.
+            EventBody::ReportLinked { channel, .. } => c.linked_reports.push((*channel, at)),
             EventBody::RatedByParty { satisfaction, .. } => c.party_rating = Some(*satisfaction),
             EventBody::FollowedUp { satisfaction, .. } => {
                 c.status = Status::FollowedUp;
@@ -267,9 +281,11 @@ impl CaseState {
                     }
                 }
             }
-            EventBody::Escalated { to, .. } | EventBody::Transferred { to, .. } => {
+            EventBody::Escalated { to, .. } => {
+                c.escalations += 1;
                 c.hand_to(to, at);
             }
+            EventBody::Transferred { to, .. } => c.hand_to(to, at),
             EventBody::HandedDown {
                 to, instructions, ..
             } => {
@@ -359,6 +375,7 @@ impl CaseState {
                 }
             },
             EventBody::Reopened { .. } => {
+                c.reopenings += 1;
                 c.status = Status::InProgress;
                 c.outcome = None;
                 c.closed_at = None;

@@ -8,4 +8,5 @@ mod case_rules;
 mod case_state;
 mod case_transitions;
 mod clock;
+mod limits;
 mod support;

@@ -37,6 +37,9 @@ pub struct QueueItem {
     pub description: String,
     pub holder_id: Option<String>,
     pub holder: Option<String>,
+    /// The user who signed for the case for its holder (id), if anyone has.
+    pub holder_user_id: Option<String>,
+    /// That user's name.
     pub holder_person: Option<String>,
     /// The most urgent running clock (`acknowledge`, `resolve`, `overall`), if any.
     pub clock: Option<Labelled>,
@@ -45,9 +48,11 @@ pub struct QueueItem {
     pub overdue: bool,
     /// The deadline of the most urgent clock (absent while paused or untimed).
     pub deadline: Option<String>,
-    /// Since when the current stage is overdue, and for how long (`3天5小时`).
+    /// Since when the case is overdue (the deadline that passed), and for how long (`3天5小时`).
     pub overdue_since: Option<String>,
     pub overdue_for: Option<String>,
+    /// When the scheduler marked the current stage overdue (at or after `overdue_since`).
+    pub marked_overdue_at: Option<String>,
     pub supervision: Option<QueueSupervision>,
     /// A closed case whose follow-up (回访) is due.
     pub follow_up: bool,
@@ -66,7 +71,11 @@ fn queue_item(e: &QueueEntry, r: &Reference, now: hejie_domain::timestamp::Times
         description: s.description.clone(),
         holder_id: s.holder_org.clone(),
         holder: s.holder_org_name.clone(),
-        holder_person: e.item.holder_person.clone(),
+        holder_user_id: e.item.holder_user_id.map(|u| u.to_string()),
+        holder_person: e
+            .item
+            .holder_user_id
+            .and_then(|u| r.users.iter().find(|x| x.id == u).map(|x| x.name.clone())),
         clock: e
             .clock
             .as_ref()
@@ -78,11 +87,11 @@ fn queue_item(e: &QueueEntry, r: &Reference, now: hejie_domain::timestamp::Times
             .as_ref()
             .and_then(|(_, reading)| reading.deadline)
             .map(rfc3339),
-        overdue_since: e.item.overdue_since.map(rfc3339),
+        overdue_since: e.overdue_since.map(rfc3339),
         overdue_for: e
-            .item
             .overdue_since
             .map(|since| queue::since_text(Some(since), now)),
+        marked_overdue_at: e.item.overdue_since.map(rfc3339),
         supervision: e
             .supervision
             .as_ref()
@@ -100,26 +109,50 @@ fn queue_item(e: &QueueEntry, r: &Reference, now: hejie_domain::timestamp::Times
 pub struct QueueResponse {
     /// The instant the clocks were read at.
     pub now: String,
-    /// Most urgent first: overdue, then the nearest deadline, then paused or untimed, then
-    /// follow-ups due.
+    /// This page, most urgent first: overdue, then the nearest deadline, then paused or untimed,
+    /// then follow-ups due.
     pub items: Vec<QueueItem>,
+    /// The page shown (from 1) and how many there are (at least 1).
+    pub page: u32,
+    pub pages: u32,
+    /// Cases on all pages, and how many of them are open and marked overdue, or follow-ups.
+    pub total: u64,
+    pub overdue: u64,
+    pub follow_ups: u64,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// The page, from 1 (default 1; a page past the end gives the last one). 50 cases a page.
+    pub page: Option<u32>,
 }
 
 /// 我的待办：the cases your unit holds (or, without a unit, those of your jurisdiction) and
 /// follow-ups due, most urgent first, with their countdowns. Your queue.
-#[utoipa::path(get, path = "/api/v1/queue", tag = "work",
+#[utoipa::path(get, path = "/api/v1/queue", tag = "work", params(QueueQuery),
     responses((status = 200, body = QueueResponse), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]
 pub async fn my_queue(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
+    Params(q): Params<QueueQuery>,
 ) -> Result<Json<QueueResponse>, AppError> {
     let now = state.now();
-    let entries = queue::queue_for(&state, &me.user, now).await?;
+    let page = queue::queue_for(&state, &me.user, now, q.page.unwrap_or(1)).await?;
     let r = state.reference();
     Ok(Json(QueueResponse {
         now: rfc3339(now),
-        items: entries.iter().map(|e| queue_item(e, &r, now)).collect(),
+        items: page
+            .entries
+            .iter()
+            .map(|e| queue_item(e, &r, now))
+            .collect(),
+        page: page.page,
+        pages: page.pages,
+        total: page.total,
+        overdue: page.overdue,
+        follow_ups: page.follow_ups,
     }))
 }
 

@@ -23,16 +23,39 @@ use crate::state::AppState;
 const TITLE: &str = "智能受理设置";
 
 /// The one check of this page: only administrators may see or change it.
-fn admin_only(me: &CurrentUser) -> Result<(), PageError> {
+pub(super) fn admin_only(me: &CurrentUser) -> Result<(), PageError> {
     if role_may(me.user.role, Action::Administer) {
         Ok(())
     } else {
         Err(AppError::Forbidden {
             code: "forbidden",
-            message: "只有系统管理员可以查看和修改智能受理设置".to_owned(),
+            message: "只有系统管理员可以查看和修改系统设置".to_owned(),
         }
         .into())
     }
+}
+
+/// One saved version of a setting: when, by whom, and the start of its SM3 digest.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub at: String,
+    pub by: String,
+    pub digest: String,
+}
+
+/// The latest changes of the setting `name`, newest first.
+pub(super) async fn history(state: &AppState, name: &str) -> Result<Vec<HistoryRow>, AppError> {
+    Ok(state
+        .store
+        .setting_history(name, 20)
+        .await?
+        .into_iter()
+        .map(|c| HistoryRow {
+            at: super::admin_flow::when(c.at),
+            by: c.changed_by_name,
+            digest: c.digest.chars().take(16).collect(),
+        })
+        .collect())
 }
 
 /// One rule, as the table shows it.
@@ -67,12 +90,14 @@ pub struct Accuracy {
 #[template(path = "admin_intake.html")]
 struct AdminPage {
     chrome: Chrome,
+    tab: &'static str,
     text: String,
     default_text: &'static str,
     err: Errors,
     saved: bool,
     rules: Vec<RuleRow>,
     acc: Accuracy,
+    history: Vec<HistoryRow>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -108,7 +133,7 @@ pub async fn save_rules(
     let me = form.user;
     admin_only(&me)?;
     let text = form.form.rules.replace("\r\n", "\n");
-    match state.set_routing(&text).await? {
+    match state.set_routing(&text, &me.user).await? {
         Ok(()) => {
             tracing::info!(user = %me.user.username, "routing rules changed");
             Ok(view::see_other("/admin/intake?saved=1"))
@@ -138,12 +163,14 @@ async fn page(
         .map_err(AppError::internal)?;
     let p = AdminPage {
         chrome: Chrome::load(state, me, TITLE, "admin").await,
+        tab: "intake",
         text,
         default_text: DEFAULT_RULES_TOML,
         err,
         saved,
         rules,
         acc,
+        history: history(state, crate::state::ROUTING_RULES).await?,
     };
     view::render(&p, status)
 }

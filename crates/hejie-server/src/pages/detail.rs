@@ -298,7 +298,9 @@ pub async fn render_case(
     .is_ok();
     let events = state.store.events(id).await?;
     let pf = extra.pf;
-    let overdue_before = hejie_store::now().plus_seconds(-86_400 * state.config.overdue_days);
+    let overdue_before = state
+        .now()
+        .plus_seconds(-86_400 * state.config.overdue_days);
     let overdue = case.status.is_open() && case.registered_at < overdue_before;
 
     let mut facts = vec![

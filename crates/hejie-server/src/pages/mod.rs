@@ -8,6 +8,7 @@
 //! the public resident pages ([`form::PublicForm`]).
 
 mod admin;
+mod admin_flow;
 mod apply;
 mod assets;
 mod board;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::show))
         .route("/admin/intake", get(admin::show))
         .route("/admin/intake/rules", post(admin::save_rules))
+        .route("/admin/flow", get(admin_flow::show).post(admin_flow::save))
         .route("/intake", get(intake::show).post(intake::submit))
         .route("/intake/link/{id}", post(intake::link))
         .route("/queue", get(queue::show))

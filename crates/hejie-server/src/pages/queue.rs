@@ -10,7 +10,7 @@ use hejie_domain::case::DisputeType;
 use hejie_domain::timestamp::Timestamp;
 
 use super::PageError;
-use super::form::PageUser;
+use super::form::{PageQuery, PageUser};
 use super::view::{self, Chrome};
 use crate::state::AppState;
 use crate::workflow::queue::{self, QueueEntry};
@@ -48,11 +48,10 @@ pub struct QueueRow {
     pub clock: String,
     pub countdown: String,
     pub tone: &'static str,
-    pub overdue: bool,
     pub follow_up: bool,
     /// "督办：{note}（{by}，新期限 {deadline}）".
     pub supervision: Option<Supervision>,
-    /// How long the stage has been overdue (board).
+    /// How long the case has been overdue, counted from its deadline (board).
     pub overdue_for: String,
 }
 
@@ -82,13 +81,12 @@ pub fn row(state: &AppState, e: &QueueEntry, now: Timestamp) -> QueueRow {
         // The projection keeps the person's id; show the name.
         holder_person: e
             .item
-            .holder_person
-            .as_deref()
+            .holder_user_id
             .map(|p| {
                 r.users
                     .iter()
-                    .find(|u| u.id.to_string() == p)
-                    .map_or_else(|| p.to_owned(), |u| u.name.clone())
+                    .find(|u| u.id == p)
+                    .map_or_else(|| p.to_string(), |u| u.name.clone())
             })
             .unwrap_or_default(),
         status_code: s.status.code().to_owned(),
@@ -104,7 +102,6 @@ pub fn row(state: &AppState, e: &QueueEntry, now: Timestamp) -> QueueRow {
             e.countdown.clone()
         },
         tone: tone(e),
-        overdue: e.overdue,
         follow_up: e.follow_up,
         supervision: e
             .supervision
@@ -114,7 +111,7 @@ pub fn row(state: &AppState, e: &QueueEntry, now: Timestamp) -> QueueRow {
                 note: note.clone(),
                 deadline: deadline.clone(),
             }),
-        overdue_for: queue::since_text(e.item.overdue_since, now),
+        overdue_for: queue::since_text(e.overdue_since, now),
     }
 }
 
@@ -123,26 +120,46 @@ pub fn row(state: &AppState, e: &QueueEntry, now: Timestamp) -> QueueRow {
 struct QueuePage {
     chrome: Chrome,
     rows: Vec<QueueRow>,
-    overdue: usize,
+    /// Over the whole queue.
+    total: u64,
+    overdue: u64,
+    follow_ups: u64,
+    /// On this page.
     soon: usize,
     supervised: usize,
-    follow_ups: usize,
+    page: u32,
+    pages: u32,
 }
 
-/// `GET /queue`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct QueueQuery {
+    pub page: Option<String>,
+}
+
+/// `GET /queue?page=N`.
 pub async fn show(
     State(state): State<AppState>,
     PageUser(me): PageUser,
+    PageQuery(q): PageQuery<QueueQuery>,
 ) -> Result<Response, PageError> {
     let now = state.now();
-    let entries = queue::queue_for(&state, &me.user, now).await?;
-    let rows: Vec<QueueRow> = entries.iter().map(|e| row(&state, e, now)).collect();
+    // A page that is not a number is the first one rather than an error page.
+    let wanted = q
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(1);
+    let found = queue::queue_for(&state, &me.user, now, wanted).await?;
+    let rows: Vec<QueueRow> = found.entries.iter().map(|e| row(&state, e, now)).collect();
     let page = QueuePage {
         chrome: Chrome::load(&state, &me, "我的待办", "queue").await,
-        overdue: rows.iter().filter(|r| r.overdue && !r.follow_up).count(),
+        total: found.total,
+        overdue: found.overdue,
+        follow_ups: found.follow_ups,
         soon: rows.iter().filter(|r| r.tone == "soon").count(),
         supervised: rows.iter().filter(|r| r.supervision.is_some()).count(),
-        follow_ups: rows.iter().filter(|r| r.follow_up).count(),
+        page: found.page,
+        pages: found.pages,
         rows,
     };
     view::render(&page, StatusCode::OK)

@@ -10,6 +10,7 @@
 pub mod delivery;
 pub mod queue;
 pub mod scheduler;
+pub mod settings;
 pub mod sweeps;
 
 use hejie_domain::calendar::WorkCalendar;

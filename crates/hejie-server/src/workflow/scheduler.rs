@@ -19,12 +19,17 @@ pub struct TickReport {
     pub delivered: usize,
 }
 
-/// Runs every due job and delivery once, as of `now`.
+/// How many jobs one claim takes; deliveries due are sent after each such batch.
+const JOB_BATCH: u32 = 50;
+
+/// Runs every due job and delivery once, as of `now`. Deliveries are sent after each batch of
+/// jobs rather than after all of them, so a backlog of jobs (after an outage, say) does not hold
+/// back the SMS already waiting, including those the first jobs just wrote.
 pub async fn tick(state: &AppState, now: Timestamp) -> anyhow::Result<TickReport> {
     let mut report = TickReport::default();
     loop {
         let lease = now.plus_seconds(state.config.job_lease_secs);
-        let jobs = state.store.claim_jobs(now, lease, 50).await?;
+        let jobs = state.store.claim_jobs(now, lease, JOB_BATCH).await?;
         if jobs.is_empty() {
             break;
         }
@@ -43,8 +48,9 @@ pub async fn tick(state: &AppState, now: Timestamp) -> anyhow::Result<TickReport
                 }
             }
         }
+        report.delivered += super::delivery::deliver_due(state, now).await?;
     }
-    report.delivered = super::delivery::deliver_due(state, now).await?;
+    report.delivered += super::delivery::deliver_due(state, now).await?;
     Ok(report)
 }
 
@@ -62,6 +68,10 @@ pub fn spawn(state: AppState) {
             // A fixed clock means a test is driving time and the scheduler by hand.
             if state.fake_now.load(std::sync::atomic::Ordering::SeqCst) != 0 {
                 continue;
+            }
+            // Settings another node saved take effect here before this pass uses them.
+            if let Err(e) = state.refresh_settings().await {
+                tracing::warn!(error = %e, "reading the settings failed");
             }
             if let Err(e) = tick(&state, state.now()).await {
                 tracing::warn!(error = %e, "scheduler pass failed");

@@ -842,3 +842,235 @@ async fn sweeps_are_created_by_the_scheduler_and_completed_once() {
         tasks.len() - 1
     );
 }
+
+/// The board counts how long a case has been overdue from its deadline, not from when the
+/// scheduler got round to marking it; the queue names the responsible person.
+#[tokio::test]
+async fn the_board_counts_overdue_time_from_the_deadline() {
+    let app = TestApp::manual_scheduler().await;
+    let supervisor = app.bearer("a-supervisor").await;
+    let mediator = app.bearer("a-mediator").await;
+    let (id, _) = village_case(&app, accept_body()).await;
+    // No scheduler ran for days: the case is marked overdue only now.
+    let late = cst(Month::December, 2, 11, 0);
+    tick(&app, late).await;
+    let board = app.get(&supervisor, "/api/v1/board").await.expect(200);
+    let item = board["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|i| i["case_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the case on the board: {board}"))
+        .clone();
+    assert_eq!(item["marked_overdue_at"], text(late), "{item}");
+    let deadline = item["deadline"].as_str().expect("a deadline").to_owned();
+    assert_eq!(item["overdue_since"], deadline.as_str(), "{item}");
+    assert!(deadline < text(late), "{item}");
+    let overdue_for = str_of(&item, "overdue_for");
+    assert!(
+        overdue_for.contains('天') || overdue_for.contains("小时"),
+        "overdue for days, not since the mark: {item}"
+    );
+    let mediator_user = app.fx.user("a-mediator");
+    assert_eq!(item["holder_user_id"], mediator_user.id.to_string());
+    assert_eq!(item["holder_person"], mediator_user.name.as_str());
+
+    let queue = app.get(&mediator, "/api/v1/queue").await.expect(200);
+    assert_eq!(
+        (
+            &queue["page"],
+            &queue["pages"],
+            &queue["total"],
+            &queue["overdue"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1)),
+        "{queue}"
+    );
+    let past_the_end = app.get(&mediator, "/api/v1/queue?page=9").await.expect(200);
+    assert_eq!(past_the_end["page"], 1, "{past_the_end}");
+    assert_eq!(past_the_end["items"].as_array().map(Vec::len), Some(1));
+
+    // The pages say the same.
+    let page = |who: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            let s = app.login(who).await;
+            let res = app
+                .req(axum::http::Method::GET, path)
+                .header("cookie", &s.cookie)
+                .send()
+                .await;
+            assert_eq!(res.status.as_u16(), 200, "{path}: {}", res.text);
+            res.text
+        }
+    };
+    let html = page("a-supervisor", "/board").await;
+    assert!(
+        html.contains(&format!("<dt>已超期</dt><dd>{overdue_for}</dd>")),
+        "{html}"
+    );
+    assert!(!html.contains("标记超期"), "{html}");
+    let html = page("a-mediator", "/queue?page=x").await;
+    assert!(html.contains(mediator_user.name.as_str()), "{html}");
+}
+
+/// A session recorded without a time is held "now" on the server's clock, and the list's
+/// overdue filter reads the same clock: with a fixed clock both follow it.
+#[tokio::test]
+async fn commands_and_lists_read_the_servers_clock() {
+    let app = TestApp::manual_scheduler().await;
+    let mediator = app.bearer("a-mediator").await;
+    let clerk = app.bearer("a-window_clerk").await;
+    let (id, _) = village_case(&app, accept_body()).await;
+    app.command(
+        &mediator,
+        &id,
+        "start-mediation",
+        json!({ "parties_consented": true }),
+    )
+    .await;
+    let held = cst(Month::November, 24, 15, 0);
+    app.state.set_now(held);
+    app.command(
+        &mediator,
+        &id,
+        "sessions",
+        json!({
+            "held_at": "", "mode": "in_person", "place": "村调解室",
+            "attendees": "张三、李四", "minutes": "双方陈述，尚未达成一致。"
+        }),
+    )
+    .await;
+    let history = events(&app, &clerk, &id).await;
+    let session = history
+        .iter()
+        .find(|e| e["kind"] == "session_recorded")
+        .unwrap_or_else(|| panic!("a session: {:?}", kinds(&history)));
+    let body = session.to_string();
+    assert!(
+        body.contains(&text(held)) || body.contains(&held.micros().to_string()),
+        "held at the fixed clock's now: {session}"
+    );
+
+    let days = app.state.config.overdue_days + 1;
+    app.state.set_now(monday().plus_seconds(86_400 * days));
+    let list = app
+        .get(&clerk, "/api/v1/cases?overdue=true")
+        .await
+        .expect(200);
+    assert!(
+        list.to_string().contains(&id),
+        "open past the overdue days by the fixed clock: {list}"
+    );
+}
+
+/// A registration's first time-limit check is scheduled with it.
+#[tokio::test]
+async fn a_registered_case_has_its_check_scheduled() {
+    let app = TestApp::manual_scheduler().await;
+    let clerk = app.bearer("a-window_clerk").await;
+    app.state.set_now(monday());
+    let case = app
+        .register(&clerk, Place::A, "两户因排水沟堵塞发生争执，要求调解。")
+        .await;
+    let id = str_of(&case, "id");
+    let job = app
+        .state
+        .store
+        .job(&format!("case:{id}"))
+        .await
+        .expect("a job query")
+        .expect("the case's check");
+    assert_eq!(job.status, "pending");
+    assert!(job.due_at > monday(), "{job:?}");
+}
+
+/// Records, for each SMS sent, how many jobs were still pending at that moment.
+struct PendingAtSend {
+    store: std::sync::Arc<dyn hejie_store::Store>,
+    seen: std::sync::Mutex<Vec<u64>>,
+}
+
+impl hejie_server::workflow::delivery::Sender for PendingAtSend {
+    fn send(&self, _: &hejie_store::work::Notification, _: &str, _: &str) -> Result<(), String> {
+        let counts = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(self.store.job_counts())
+        })
+        .map_err(|e| e.to_string())?;
+        self.seen.lock().expect("lock").push(counts.pending);
+        Ok(())
+    }
+}
+
+/// A backlog of due jobs does not hold back the SMS waiting to be sent: deliveries go out after
+/// each batch of jobs, within the same pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_not_starved_by_a_backlog_of_jobs() {
+    use hejie_store::work::{Effects, NewJob, NewNotification, NotifyChannel};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store: std::sync::Arc<dyn hejie_store::Store> = std::sync::Arc::new(
+        hejie_store::sqlite::SqliteStore::open(dir.path().join("hejie.db")).expect("SQLite"),
+    );
+    store.migrate().await.expect("migrating");
+    let sealer = std::sync::Arc::new(hejie_crypto::KeyedSealer::new(
+        &hejie_crypto::MasterKey::generate(),
+    ));
+    let config = hejie_server::Config {
+        scheduler_poll_ms: 0,
+        ..hejie_server::Config::default()
+    };
+    let mut state = hejie_server::AppState::new(
+        store.clone(),
+        sealer,
+        std::sync::Arc::new(hejie_server::sms::MemorySms::default()),
+        config,
+    )
+    .await
+    .expect("the state");
+    let recorder = std::sync::Arc::new(PendingAtSend {
+        store: store.clone(),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    std::sync::Arc::get_mut(&mut state.0)
+        .expect("the only handle on the state")
+        .sender = recorder.clone();
+    let now = monday();
+    state.set_now(now);
+    let recipient = uuid::Uuid::now_v7();
+    const JOBS: usize = 120;
+    let jobs = (0..JOBS)
+        .map(|i| NewJob {
+            key: format!("test:backlog:{i:03}"),
+            kind: "notify".to_owned(),
+            due_at: now.plus_seconds(-60),
+            payload: json!({ "recipient": recipient, "title": format!("提醒{i}"),
+                             "body": "请及时处理。", "sms": true })
+            .to_string(),
+        })
+        .collect();
+    store
+        .apply_effects(Effects {
+            notify: vec![NewNotification {
+                recipient: hejie_domain::user::UserId(recipient),
+                channel: NotifyChannel::Sms,
+                title: "已在等待的短信".to_owned(),
+                body: "请及时处理。".to_owned(),
+                case_id: None,
+                dedupe: None,
+            }],
+            schedule: jobs,
+            ..Effects::default()
+        })
+        .await
+        .expect("a backlog");
+    let report = scheduler::tick(&state, now).await.expect("a pass");
+    assert_eq!(report.jobs, JOBS);
+    assert_eq!(report.delivered, JOBS + 1, "{report:?}");
+    let seen = recorder.seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), JOBS + 1);
+    assert!(
+        seen[0] > 0,
+        "the first SMS went out while jobs were still pending: {:?}",
+        &seen[..5]
+    );
+}

@@ -3,6 +3,7 @@
 //! `matrix.rs` for the endpoint × role × jurisdiction matrix.
 
 mod admin;
+mod admin_flow;
 mod basics;
 mod closed_loop;
 mod errors;

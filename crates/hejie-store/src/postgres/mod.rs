@@ -54,6 +54,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "work",
         include_str!("../../migrations/postgres/0005_work.sql"),
     ),
+    (
+        6,
+        "settings",
+        include_str!("../../migrations/postgres/0006_settings.sql"),
+    ),
+    (
+        7,
+        "queue_order",
+        include_str!("../../migrations/postgres/0007_queue_order.sql"),
+    ),
 ];
 
 /// The PostgreSQL store. Cheap to clone.
@@ -155,6 +165,8 @@ fn case_row(r: &PgRow) -> Result<CaseRow> {
         clocks: r.try_get(26)?,
         overdue_since: r.try_get(27)?,
         follow_up_due: r.try_get(28)?,
+        due_rank: r.try_get(29)?,
+        due_key: r.try_get(30)?,
     })
 }
 
@@ -187,7 +199,11 @@ async fn create_in(tx: &mut Transaction<'_, Postgres>, new: NewCase) -> Result<C
     let number = CaseNumber::new(&new.prefix, new.year, u64::try_from(seq).unwrap_or(0))
         .map_err(|e| StoreError::Domain(e.into()))?;
     let events = (new.build)(number)?;
-    let plan = crate::rows::plan_create(new.id, &events, now())?;
+    let now = now();
+    let plan = crate::rows::plan_create(new.id, &events, now)?;
+    if let Some(fx) = crate::rows::registration_effects(new.effects, &events) {
+        work::apply_in(tx, &fx, now).await?;
+    }
     insert_events(tx, &plan.events).await?;
     exec(tx, sql::INSERT_CASE, &plan.case.binds()).await?;
     for party in &plan.parties {
@@ -264,6 +280,10 @@ impl Store for PgStore {
                 if *version == 5 {
                     // The new clock columns can only be computed by folding events.
                     work::backfill_clocks(&mut tx).await?;
+                }
+                if *version == 7 {
+                    // The queue order is read from each row's clocks.
+                    work::backfill_due(&mut tx).await?;
                 }
                 sqlx::query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

@@ -21,7 +21,7 @@ use crate::{Committed, Result, StoreError, now};
 
 /// Applies effects inside `tx`; any error, a lost lease above all, must roll the whole
 /// transaction back (the caller drops `tx` without committing).
-async fn apply_in(
+pub(super) async fn apply_in(
     tx: &mut Transaction<'_, Postgres>,
     effects: &Effects,
     now: Timestamp,
@@ -159,6 +159,23 @@ pub(super) async fn backfill_clocks(tx: &mut Transaction<'_, Postgres>) -> Resul
     }
     for binds in backfill.finish() {
         exec(tx, work::BACKFILL_CLOCKS, &binds).await?;
+    }
+    Ok(())
+}
+
+/// Fills the queue-order columns added by migration 7 from each row's clocks, inside the
+/// migration's transaction.
+pub(super) async fn backfill_due(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(work::SELECT_DUE_SOURCES)
+        .fetch_all(&mut **tx)
+        .await?;
+    for (id, clocks, updated_at) in rows {
+        exec(
+            tx,
+            work::BACKFILL_DUE,
+            &work::due_binds(id, &clocks, updated_at),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -355,6 +372,15 @@ impl WorkStore for PgStore {
             .iter()
             .map(|r| case_row(r)?.to_work_item())
             .collect()
+    }
+
+    async fn work_count(&self, filter: &WorkFilter) -> Result<u64> {
+        let (query, binds) = work::work_count_query(filter);
+        let n: i64 = bind_all(sqlx::query(AssertSqlSafe(query)), &binds)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn put_sweeps(&self, tasks: Vec<SweepTask>) -> Result<u64> {

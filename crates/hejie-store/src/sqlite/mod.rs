@@ -68,6 +68,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "work",
         include_str!("../../migrations/sqlite/0005_work.sql"),
     ),
+    (
+        6,
+        "settings",
+        include_str!("../../migrations/sqlite/0006_settings.sql"),
+    ),
+    (
+        7,
+        "queue_order",
+        include_str!("../../migrations/sqlite/0007_queue_order.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone.
@@ -275,6 +285,8 @@ fn case_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
         clocks: r.get(26)?,
         overdue_since: r.get(27)?,
         follow_up_due: r.get(28)?,
+        due_rank: r.get(29)?,
+        due_key: r.get(30)?,
     })
 }
 
@@ -313,6 +325,9 @@ fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Commit
         .map_err(|e| StoreError::Domain(e.into()))?;
     let events = (new.build)(number.clone())?;
     let plan = crate::rows::plan_create(new.id, &events, now)?;
+    if let Some(fx) = crate::rows::registration_effects(new.effects, &events) {
+        work::apply_effects(conn, &fx, now)?;
+    }
     for row in &plan.events {
         insert_event(conn, row)?;
     }
@@ -380,6 +395,10 @@ impl Store for SqliteStore {
                         if *version == 5 {
                             // The new clock columns can only be computed by folding events.
                             work::backfill_clocks(conn)?;
+                        }
+                        if *version == 7 {
+                            // The queue order is read from each row's clocks.
+                            work::backfill_due(conn)?;
                         }
                         conn.execute(
                             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",

@@ -108,6 +108,23 @@ pub(super) fn backfill_clocks(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Fills the queue-order columns added by migration 7 from each row's clocks.
+pub(super) fn backfill_due(conn: &Connection) -> Result<()> {
+    let rows: Vec<(String, String, i64)> = {
+        let mut stmt = conn.prepare(work::SELECT_DUE_SOURCES)?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for (id, clocks, updated_at) in rows {
+        exec(
+            conn,
+            work::BACKFILL_DUE,
+            &work::due_binds(id, &clocks, updated_at),
+        )?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl WorkStore for SqliteStore {
     async fn append_with(
@@ -362,6 +379,18 @@ impl WorkStore for SqliteStore {
             })
             .await?;
         rows.iter().map(crate::sql::CaseRow::to_work_item).collect()
+    }
+
+    async fn work_count(&self, filter: &WorkFilter) -> Result<u64> {
+        let (query, binds) = work::work_count_query(filter);
+        let n: i64 = self
+            .read(move |conn| {
+                Ok(conn
+                    .prepare_cached(&for_sqlite(&query))?
+                    .query_row(params_from_iter(binds.iter().map(to_sql)), |r| r.get(0))?)
+            })
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn put_sweeps(&self, tasks: Vec<SweepTask>) -> Result<u64> {

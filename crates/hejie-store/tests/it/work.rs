@@ -34,6 +34,9 @@ on_both_backends!(
     work_items_overdue_only_with_clocks_round_tripped,
     work_items_follow_up_due_before,
     migration_backfills_clocks_of_existing_cases,
+    work_items_come_in_urgency_order_a_page_at_a_time,
+    migration_backfills_the_queue_order,
+    a_registration_commits_its_effects_in_the_same_transaction,
     sweeps_are_idempotent_and_completed_once,
 );
 
@@ -776,8 +779,8 @@ async fn work_items_filter_by_holder_and_area(db: TestDb) {
     .await;
     assert_eq!(case_ids(&held), [at_committee.case_id]);
     assert_eq!(
-        held[0].holder_person,
-        Some(mediator().id.to_string()),
+        held[0].holder_user_id,
+        Some(mediator().id),
         "the assigned mediator"
     );
     let either = work(
@@ -948,6 +951,196 @@ async fn migration_backfills_clocks_of_existing_cases(db: TestDb) {
     .await;
     assert_eq!(case_ids(&overdue), [late.case_id]);
     assert_eq!(overdue[0].overdue_since, Some(at(2)));
+}
+
+/// A limit of `hours` working hours on the resolve clock of a new case registered at `at(h)`.
+async fn timed_case(store: &dyn Store, h: i64, hours: u32) -> Committed {
+    let c = register(store, at(h)).await;
+    service::execute(
+        store,
+        c.case_id,
+        meta(clerk(), at(h)),
+        Command::SetTimeLimit {
+            clock: ClockKind::Resolve,
+            limit: Limit {
+                amount: hours,
+                unit: LimitUnit::WorkingHours,
+            },
+            basis: "test".into(),
+        },
+    )
+    .await
+    .expect("set the limit")
+}
+
+/// Five open cases whose urgency order is not their registration order: untimed (registered
+/// first), paused, a distant deadline, a near one, and one already overdue (registered last).
+async fn five_kinds_of_urgency(store: &dyn Store) -> Vec<CaseId> {
+    let untimed = register(store, at(0)).await;
+    let paused = timed_case(store, 1, 3).await;
+    // Accepted at the same instant: a case is paused once someone works on it.
+    advance(store, paused.case_id, at(0), 0..1).await;
+    service::execute(
+        store,
+        paused.case_id,
+        meta(clerk(), at(1)),
+        Command::Pause {
+            reason: hejie_domain::case::PauseReason::AwaitingParty,
+            note: "等待当事人补充材料".into(),
+        },
+    )
+    .await
+    .expect("pause");
+    let distant = timed_case(store, 2, 40).await;
+    let near = timed_case(store, 3, 4).await;
+    // Its one hour ran out long before the others' deadlines.
+    let overdue = overdue_case(store, 4).await;
+    vec![
+        overdue.case_id,
+        near.case_id,
+        distant.case_id,
+        paused.case_id,
+        untimed.case_id,
+    ]
+}
+
+async fn work_items_come_in_urgency_order_a_page_at_a_time(db: TestDb) {
+    let store = db.store.as_ref();
+    seed(store).await;
+    let expected = five_kinds_of_urgency(store).await;
+    let all = work(store, WorkFilter::default()).await;
+    assert_eq!(
+        case_ids(&all),
+        expected,
+        "overdue, nearest deadline, later deadline, paused, untimed"
+    );
+    let mut paged = Vec::new();
+    for page in 0..3 {
+        let items = work(
+            store,
+            WorkFilter {
+                limit: 2,
+                offset: page * 2,
+                ..WorkFilter::default()
+            },
+        )
+        .await;
+        assert!(items.len() <= 2);
+        paged.extend(case_ids(&items));
+    }
+    assert_eq!(paged, expected, "pages follow the same order");
+    assert_eq!(
+        store
+            .work_count(&WorkFilter {
+                limit: 2,
+                offset: 4,
+                ..WorkFilter::default()
+            })
+            .await
+            .expect("count"),
+        5,
+        "the count ignores limit and offset"
+    );
+    let overdue = WorkFilter {
+        overdue_only: true,
+        ..WorkFilter::default()
+    };
+    assert_eq!(store.work_count(&overdue).await.expect("count"), 1);
+    // The order follows further writes: resumed at 15:00, the paused case's three working hours
+    // run out at 09:00 the next morning, after the near deadline (17:30) and long before the
+    // distant one.
+    service::execute(
+        store,
+        expected[3],
+        meta(clerk(), at(6)),
+        Command::Resume { note: None },
+    )
+    .await
+    .expect("resume");
+    let all = work(store, WorkFilter::default()).await;
+    assert_eq!(
+        case_ids(&all),
+        [
+            expected[0],
+            expected[1],
+            expected[3],
+            expected[2],
+            expected[4]
+        ]
+    );
+    assert_intact(store).await;
+}
+
+async fn migration_backfills_the_queue_order(db: TestDb) {
+    let store = db.store.as_ref();
+    seed(store).await;
+    let expected = five_kinds_of_urgency(store).await;
+    // Back to the schema before migration 7, as an existing database would be.
+    db.raw_exec(
+        "DROP INDEX cases_holder_due; DROP INDEX cases_due; \
+         ALTER TABLE cases DROP COLUMN due_rank; ALTER TABLE cases DROP COLUMN due_key; \
+         DELETE FROM schema_migrations WHERE version = 7;",
+    )
+    .await
+    .expect("undo migration 7");
+    store.migrate().await.expect("migrate again");
+    // The audit compares the columns with what the events produce.
+    assert_intact(store).await;
+    assert_eq!(
+        case_ids(&work(store, WorkFilter::default()).await),
+        expected
+    );
+}
+
+async fn a_registration_commits_its_effects_in_the_same_transaction(db: TestDb) {
+    let store = db.store.as_ref();
+    seed(store).await;
+    let check = |id: CaseId| NewJob {
+        key: format!("case:{id}"),
+        kind: "case".to_owned(),
+        due_at: at(8),
+        payload: format!(r#"{{"case":"{id}"}}"#),
+    };
+    let id = new_case_id();
+    let mut new = service::new_case(id, meta(clerk(), at(0)), move |n| registration(id, n));
+    new.effects = Some(Box::new(move |case, version| {
+        assert_eq!((case.id, version), (id, 1));
+        Effects {
+            schedule: vec![check(case.id)],
+            ..Effects::default()
+        }
+    }));
+    store.create_case(new).await.expect("register");
+    let job = store
+        .job(&format!("case:{id}"))
+        .await
+        .expect("job")
+        .expect("the case's check is scheduled with its registration");
+    assert_eq!((job.status.as_str(), job.due_at), ("pending", at(8)));
+
+    // Effects that fail (here: completing a job that was never leased) take the registration
+    // down with them.
+    let id = new_case_id();
+    let mut new = service::new_case(id, meta(clerk(), at(1)), move |n| registration(id, n));
+    new.effects = Some(Box::new(move |case, _| Effects {
+        schedule: vec![check(case.id)],
+        complete: Some(hejie_store::work::JobLease {
+            id: 999_999,
+            token: "none".to_owned(),
+        }),
+        ..Effects::default()
+    }));
+    let err = store.create_case(new).await.expect_err("the effects fail");
+    assert!(matches!(err, StoreError::LeaseLost), "{err:?}");
+    assert!(store.load(id).await.expect("load").case().is_none());
+    assert!(
+        store
+            .job(&format!("case:{id}"))
+            .await
+            .expect("job")
+            .is_none()
+    );
+    assert_intact(store).await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ use hejie_domain::money::Money;
 use hejie_domain::personal::PiiKind;
 use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
-use hejie_store::now;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -276,10 +275,12 @@ impl ToCommand for StartMediationRequest {
     }
 }
 
-fn parse_local(field: &str, s: &str) -> Result<Timestamp, AppError> {
+/// A local (China Standard Time) date and time from a form; blank means now on the server's
+/// clock, which tests may fix, so a session recorded "now" agrees with the rest of the command.
+fn parse_local(state: &AppState, field: &str, s: &str) -> Result<Timestamp, AppError> {
     let s = s.trim();
     if s.is_empty() {
-        return Ok(now());
+        return Ok(state.now());
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let dt = time::PrimitiveDateTime::parse(s, &fmt)
@@ -290,9 +291,9 @@ fn parse_local(field: &str, s: &str) -> Result<Timestamp, AppError> {
 }
 
 impl ToCommand for SessionRequest {
-    fn to_command(&self, _: &AppState, _: &User) -> Result<Command, AppError> {
+    fn to_command(&self, state: &AppState, _: &User) -> Result<Command, AppError> {
         Ok(Command::RecordSession {
-            held_at: parse_local("held_at", &self.held_at)?,
+            held_at: parse_local(state, "held_at", &self.held_at)?,
             mode: pick("mode", &self.mode, SessionMode::parse, "调解方式")?,
             place: self.place.clone(),
             attendees: self

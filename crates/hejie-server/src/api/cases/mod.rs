@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use hejie_domain::case::{CaseId, DisputeType, Status};
 use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::Timestamp;
-use hejie_store::{CaseFilter, now};
+use hejie_store::CaseFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -204,7 +204,11 @@ pub fn filter_of(state: &AppState, q: &ListQuery) -> Result<CaseFilter, AppError
         f.registered_to = Some(parse_date("to", &d, true)?);
     }
     if q.overdue == Some(true) {
-        f.open_registered_before = Some(now().plus_seconds(-86_400 * state.config.overdue_days));
+        f.open_registered_before = Some(
+            state
+                .now()
+                .plus_seconds(-86_400 * state.config.overdue_days),
+        );
     }
     if let Some(c) = blank(&q.cursor) {
         let bad = || AppError::validation("cursor", "分页游标无效");
@@ -230,7 +234,9 @@ pub async fn list(
     let limit = filter.limit as usize;
     let rows = cases::list(&state, &me.user, filter).await?;
     let r = state.reference();
-    let overdue_before = now().plus_seconds(-86_400 * state.config.overdue_days);
+    let overdue_before = state
+        .now()
+        .plus_seconds(-86_400 * state.config.overdue_days);
     let next_cursor = (rows.len() == limit)
         .then(|| {
             rows.last()
