@@ -36,6 +36,7 @@ pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Resu
         },
     )
     .await?;
+    let checks = schedule_checks(store).await?;
     store.checkpoint(now()).await?;
     let hash = hejie_server::auth::hash_password(PASSWORD)
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -44,11 +45,53 @@ pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Resu
         store.set_password(u.id, &hash).await?;
     }
     println!(
-        "演示县“青溪市和安县”已生成：{} 件案件，{} 条事件记录",
+        "演示县“青溪市和安县”已生成：{} 件案件，{} 条事件记录，{checks} 件在办案件已排入时限监控",
         s.cases, s.events
     );
     println!(
         "演示账号（密码均为 {PASSWORD}）：admin 管理员，clerk 县中心窗口受理员，t0-centre 乡镇窗口，t0v0 村调委会调解员，t0v0g1 网格员，supervisor 督办人"
     );
     Ok(())
+}
+
+/// The generator writes cases through the store directly, without the server's effects, so no
+/// case has its time-limit check scheduled. Schedules one, due now, for every open case, so the
+/// scheduler marks the overdue ones (notifying the level above, filling the 督办看板) and reminds
+/// the rest at the right time as soon as the demo serves.
+async fn schedule_checks(store: &dyn Store) -> Result<u64> {
+    let at = now();
+    let mut before = None;
+    let mut scheduled = 0;
+    loop {
+        let page = store
+            .list_cases(&hejie_store::CaseFilter {
+                open_registered_before: Some(at),
+                before,
+                limit: 500,
+                ..Default::default()
+            })
+            .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        before = Some((last.registered_at, last.id));
+        let schedule = page
+            .iter()
+            .map(|c| hejie_store::work::NewJob {
+                key: format!("case:{}", c.id),
+                kind: hejie_server::workflow::CASE_JOB.to_owned(),
+                due_at: at,
+                payload: serde_json::json!({ "case": c.id.to_string() }).to_string(),
+            })
+            .collect::<Vec<_>>();
+        scheduled += schedule.len() as u64;
+        store
+            .apply_effects(hejie_store::work::Effects {
+                schedule,
+                ..Default::default()
+            })
+            .await
+            .context("scheduling the demo cases' time-limit checks")?;
+    }
+    Ok(scheduled)
 }
