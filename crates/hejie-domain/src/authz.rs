@@ -20,6 +20,8 @@ pub enum Action {
     Command(CommandName),
     /// Manage divisions, organisations and users.
     Administer,
+    /// Read the indicators (数据研判) of one's jurisdiction and the cases behind them.
+    ViewIndicators,
 }
 
 /// Why an action is refused. `OutOfJurisdiction` must look like "not found" to the user, so the
@@ -52,6 +54,9 @@ pub fn role_may(role: Role, action: Action) -> bool {
     match action {
         Action::ViewCase => staff,
         Action::Administer => role == R::Admin,
+        // The leaders' figures are for those who supervise an area, not for the staff who
+        // handle single cases, so a window clerk or a mediator does not see them.
+        Action::ViewIndicators => matches!(role, R::Supervisor | R::Admin),
         Action::Command(name) => match name {
             N::Register | N::LinkReport => matches!(
                 role,

@@ -5,7 +5,10 @@
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod charts;
 pub mod error;
+pub mod export;
+pub mod insight;
 pub mod metrics;
 pub mod middleware;
 pub mod open311;

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod chain;
+pub mod insight;
 pub mod models;
 pub mod postgres;
 pub mod rows;
@@ -33,6 +34,7 @@ use hejie_domain::user::User;
 pub use accounts::{AccountStore, LoginInfo, Session, Verification};
 pub use audit::{AuditReport, Problem};
 pub use chain::StoredEvent;
+pub use insight::InsightStore;
 pub use models::ModelStore;
 pub use work::WorkStore;
 
@@ -185,7 +187,7 @@ pub struct Checkpoint {
 /// The case store. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
 #[async_trait]
 pub trait Store:
-    AccountStore + ModelStore + WorkStore + Send + Sync + std::fmt::Debug + 'static
+    AccountStore + ModelStore + WorkStore + InsightStore + Send + Sync + std::fmt::Debug + 'static
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

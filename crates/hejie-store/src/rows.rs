@@ -19,6 +19,8 @@ pub struct WritePlan {
     pub case: CaseRow,
     /// `case_parties` rows; only written when a case is created.
     pub parties: Vec<Vec<Bind>>,
+    /// The indicator cells the write changes (ADR 0010), written in the same transaction.
+    pub cells: crate::insight::CellPlan,
     pub committed: Committed,
 }
 
@@ -79,6 +81,11 @@ pub fn plan_create(case_id: CaseId, events: &[Event], now: Timestamp) -> Result<
         })
         .collect();
     Ok(WritePlan {
+        cells: crate::insight::plan_cells(
+            &case_id.to_string(),
+            &std::collections::BTreeMap::new(),
+            case,
+        ),
         case: CaseRow::from_case(case, state.version(), &head),
         committed: Committed {
             case_id,
@@ -91,7 +98,12 @@ pub fn plan_create(case_id: CaseId, events: &[Event], now: Timestamp) -> Result<
     })
 }
 
-/// Plans an append at `expected` onto a stream that is at `current` with head `head_hash`.
+/// Plans an append at `expected` onto a stream that is at `current` with head `head_hash`;
+/// `before` is the case's stored indicator contributions (its `agg_case_cells` rows).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a write plan needs every one of these, and a struct would only rename them"
+)]
 pub fn plan_append(
     case_id: CaseId,
     expected: u64,
@@ -99,6 +111,7 @@ pub fn plan_append(
     head_hash: &str,
     events: &[Event],
     state: &Case,
+    before: &std::collections::BTreeMap<crate::insight::CellKey, i64>,
     now: Timestamp,
 ) -> Result<WritePlan> {
     let actual = u64::try_from(current).unwrap_or(0);
@@ -111,6 +124,7 @@ pub fn plan_append(
     let (rows, head) = chain(case_id, expected + 1, head_hash, events, now)?;
     let version = expected + events.len() as u64;
     Ok(WritePlan {
+        cells: crate::insight::plan_cells(&case_id.to_string(), before, state),
         case: CaseRow::from_case(state, version, &head),
         committed: Committed {
             case_id,

@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod browser;
 mod crash;
+mod insight;
 mod scheduler;
 
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! each status.
 
 use hejie_domain::CommandName as N;
-use hejie_domain::authz::{Action, Denied, authorize, available_commands, in_scope};
+use hejie_domain::authz::{Action, Denied, authorize, available_commands, in_scope, role_may};
 use hejie_domain::case::{Case, CaseState, Location, OrgRef, Status};
 use hejie_domain::division::DivisionCode;
 use hejie_domain::org::OrganisationId;
@@ -358,5 +358,32 @@ fn available_commands_follow_status_role_and_holder() {
     let stranger = user(6, Role::Admin, code("339021101000"), None);
     for status in [Status::Registered, Status::Mediating, Status::Closed] {
         assert_eq!(available_commands(&stranger, &case_at(status)), vec![]);
+    }
+}
+
+#[test]
+fn indicators_are_for_supervisors_and_administrators_only() {
+    // (role, may read the 数据研判 indicators of their jurisdiction)
+    let table = [
+        (Role::Resident, false),
+        (Role::GridWorker, false),
+        (Role::Mediator, false),
+        (Role::LegalAdvisor, false),
+        (Role::JudicialGeneralAdvisor, false),
+        (Role::WindowClerk, false),
+        (Role::DepartmentHandler, false),
+        (Role::Supervisor, true),
+        (Role::CourtLiaison, false),
+        (Role::Admin, true),
+        (Role::System, false),
+    ];
+    for (role, may) in table {
+        assert_eq!(role_may(role, Action::ViewIndicators), may, "{role:?}");
+        let u = user(90, role, town(), None);
+        assert_eq!(
+            authorize(&u, Action::ViewIndicators, None).is_ok(),
+            may,
+            "{role:?}"
+        );
     }
 }

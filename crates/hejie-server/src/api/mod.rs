@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod insight;
 pub mod intake;
 pub mod reference;
 pub mod work;
@@ -57,6 +58,7 @@ impl From<QueryRejection> for AppError {
         work::my_queue, work::board, work::notifications, work::mark_read,
         work::sweep_list, work::complete_sweep,
         intake::suggest, intake::corrections,
+        insight::indicators, insight::cases, insight::export,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
         crate::open311::list_requests_xml, crate::open311::create_request_xml,
@@ -64,7 +66,8 @@ impl From<QueryRejection> for AppError {
     ),
     tags((name = "auth", description = "登录与令牌"), (name = "reference", description = "区划与单位"),
          (name = "cases", description = "案件"), (name = "intake", description = "智能受理"),
-         (name = "work", description = "待办、督办看板、通知与排查 (queue, board, notifications, sweeps)"))
+         (name = "work", description = "待办、督办看板、通知与排查 (queue, board, notifications, sweeps)"),
+         (name = "insight", description = "数据研判：指标、案件清单与导出 (indicators, drill-down, exports)"))
 )]
 pub struct ApiDoc;
 
@@ -115,6 +118,9 @@ pub fn router() -> Router<AppState> {
             post(f::performance_check),
         )
         .route("/api/v1/cases/{id}/clocks", get(f::clocks))
+        .route("/api/v1/indicators", get(insight::indicators))
+        .route("/api/v1/indicators/cases", get(insight::cases))
+        .route("/api/v1/indicators/export", get(insight::export))
         .route("/api/v1/queue", get(work::my_queue))
         .route("/api/v1/board", get(work::board))
         .route("/api/v1/notifications", get(work::notifications))

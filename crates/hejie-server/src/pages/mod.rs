@@ -17,6 +17,7 @@ mod error;
 mod flow;
 pub mod form;
 mod home;
+mod insight;
 mod intake;
 mod list;
 mod login;
@@ -53,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .route("/queue", get(queue::show))
         .route("/board", get(board::show))
         .route("/board/{id}/supervise", post(board::supervise))
+        .route("/insight", get(insight::show))
+        .route("/insight/cases", get(insight::cases))
+        .route("/insight/formulas", get(insight::formulas))
         .route("/notifications", get(notifications::show))
         .route("/notifications/read-all", post(notifications::read_all))
         .route("/notifications/{id}/open", post(notifications::open))

@@ -29,6 +29,8 @@ pub struct Chrome {
     pub may_administer: bool,
     /// Whether to offer 督办看板 (supervisors, administrators).
     pub may_supervise: bool,
+    /// Whether to offer 数据研判 (supervisors, administrators).
+    pub may_insight: bool,
     /// Unread in-app notifications (the badge next to 通知).
     pub unread: u64,
 }
@@ -63,6 +65,7 @@ impl Chrome {
             may_register: role_may(u.role, Action::Command(CommandName::Register)),
             may_administer: role_may(u.role, Action::Administer),
             may_supervise: role_may(u.role, Action::Command(CommandName::Supervise)),
+            may_insight: role_may(u.role, Action::ViewIndicators),
             unread: 0,
         }
     }
@@ -83,6 +86,7 @@ impl Chrome {
             may_register: false,
             may_administer: false,
             may_supervise: false,
+            may_insight: false,
             unread: 0,
         }
     }

@@ -5,9 +5,11 @@
 mod admin;
 mod admin_flow;
 mod basics;
+mod charts;
 mod closed_loop;
 mod errors;
 mod flow;
+mod insight;
 mod intake;
 mod linking;
 mod lists;

@@ -665,3 +665,65 @@ async fn registering_needs_the_role_and_the_jurisdiction() {
         .count();
     assert_eq!(all.len(), permitted);
 }
+
+/// Who may read the indicators (数据研判), written out: supervisors and administrators.
+fn may_read_indicators(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin)
+}
+
+/// Every `/api/v1/indicators…` route of the OpenAPI document, with a query that would succeed.
+fn indicator_requests(division: &str) -> Vec<String> {
+    vec![
+        format!("/api/v1/indicators?division={division}"),
+        format!("/api/v1/indicators/cases?division={division}&metric=registered"),
+        format!("/api/v1/indicators/export?division={division}&table=indicators&format=csv"),
+    ]
+}
+
+#[tokio::test]
+async fn indicators_are_for_supervisors_and_administrators_of_the_area() {
+    let app = TestApp::new().await;
+    let doc = app.get(&Auth::None, "/api/openapi.json").await.expect(200);
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .filter(|p| p.starts_with("/api/v1/indicators"))
+        .cloned()
+        .collect();
+    let covered: BTreeSet<String> = indicator_requests("x")
+        .iter()
+        .map(|r| r.split('?').next().expect("a path").to_owned())
+        .collect();
+    assert_eq!(
+        covered, documented,
+        "every indicators route is in the matrix"
+    );
+    let mut checked = 0;
+    for user in everyone(&app) {
+        let auth = app.bearer(&user.username).await;
+        let place = place_of(&user);
+        for path in indicator_requests(place.town()) {
+            let res = app.get(&auth, &path).await;
+            let context = format!("{} ({:?}) {path}", user.username, user.role);
+            if may_read_indicators(user.role) {
+                assert_eq!(res.status.as_u16(), 200, "{context}: {}", res.text);
+            } else {
+                assert_eq!(res.status.as_u16(), 403, "{context}: {}", res.text);
+                assert_eq!(res.json()["code"], "forbidden_role", "{context}");
+            }
+            checked += 1;
+            // The other township's figures are not found, as its cases are not.
+            if let Some(other) = place.other()
+                && may_read_indicators(user.role)
+            {
+                let res = app
+                    .get(&auth, &path.replace(place.town(), other.town()))
+                    .await;
+                assert_eq!(res.status.as_u16(), 404, "{context}: {}", res.text);
+                assert_eq!(res.json()["code"], "not_found", "{context}");
+            }
+        }
+    }
+    assert_eq!(checked, (3 * ROLES.len() + 2) * 3);
+}

@@ -5,6 +5,7 @@
 //! version check, so of two writers at the same version exactly one proceeds.
 
 mod accounts;
+mod insight;
 mod models;
 mod work;
 
@@ -63,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "queue_order",
         include_str!("../../migrations/postgres/0007_queue_order.sql"),
+    ),
+    (
+        8,
+        "insight",
+        include_str!("../../migrations/postgres/0008_insight.sql"),
     ),
 ];
 
@@ -190,7 +196,15 @@ async fn insert_events(tx: &mut Transaction<'_, Postgres>, rows: &[EventRow]) ->
     Ok(())
 }
 
-async fn create_in(tx: &mut Transaction<'_, Postgres>, new: NewCase) -> Result<Committed> {
+/// Registers a case inside `tx`. Its `agg_cells` changes are added to `cells` for the caller to
+/// write: a batch writes all of its cases' changes at the end, merged and in key order, so that
+/// concurrent batches lock shared cells in one order and cannot deadlock, and a case whose
+/// savepoint is rolled back adds nothing.
+async fn create_in(
+    tx: &mut Transaction<'_, Postgres>,
+    new: NewCase,
+    cells: &mut std::collections::BTreeMap<crate::insight::CellKey, (String, i64)>,
+) -> Result<Committed> {
     let series = format!("{}-{:04}", new.prefix, new.year);
     let seq: i64 = sqlx::query_scalar(sql::NEXT_IN_SERIES)
         .bind(&series)
@@ -209,6 +223,8 @@ async fn create_in(tx: &mut Transaction<'_, Postgres>, new: NewCase) -> Result<C
     for party in &plan.parties {
         exec(tx, sql::INSERT_PARTY, party).await?;
     }
+    insight::write_case_rows(tx, &plan.cells).await?;
+    crate::insight::merge_cells(cells, plan.cells.cells);
     Ok(plan.committed)
 }
 
@@ -230,6 +246,7 @@ async fn append_in(
     let Some((version, head_hash)) = head else {
         return Err(StoreError::NotFound);
     };
+    let before = insight::stored(tx, &case_id.to_string()).await?;
     let plan = crate::rows::plan_append(
         case_id,
         expected_version,
@@ -237,6 +254,7 @@ async fn append_in(
         &head_hash,
         &events,
         &state,
+        &before,
         now,
     )?;
     insert_events(tx, &plan.events).await?;
@@ -248,6 +266,7 @@ async fn append_in(
             actual: u64::try_from(version).unwrap_or(0),
         });
     }
+    insight::write(tx, &plan.cells).await?;
     Ok(plan.committed)
 }
 
@@ -284,6 +303,10 @@ impl Store for PgStore {
                 if *version == 7 {
                     // The queue order is read from each row's clocks.
                     work::backfill_due(&mut tx).await?;
+                }
+                if *version == 8 {
+                    // The indicator cells are folded from the log (ADR 0010).
+                    insight::backfill(&mut tx).await?;
                 }
                 sqlx::query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -381,7 +404,9 @@ impl Store for PgStore {
 
     async fn create_case(&self, new: NewCase) -> Result<Committed> {
         let mut tx = self.pool.begin().await?;
-        let out = create_in(&mut tx, new).await?;
+        let mut cells = std::collections::BTreeMap::new();
+        let out = create_in(&mut tx, new, &mut cells).await?;
+        insight::write_cells(&mut tx, &cells).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -389,10 +414,13 @@ impl Store for PgStore {
     async fn create_cases(&self, new: Vec<NewCase>) -> Result<Vec<Result<Committed>>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(new.len());
+        let mut cells = std::collections::BTreeMap::new();
         for n in new {
             sqlx::query("SAVEPOINT one").execute(&mut *tx).await?;
-            let r = create_in(&mut tx, n).await;
+            let mut mine = std::collections::BTreeMap::new();
+            let r = create_in(&mut tx, n, &mut mine).await;
             let end = if r.is_ok() {
+                crate::insight::merge_cells(&mut cells, mine);
                 "RELEASE SAVEPOINT one"
             } else {
                 "ROLLBACK TO SAVEPOINT one"
@@ -400,6 +428,7 @@ impl Store for PgStore {
             sqlx::query(end).execute(&mut *tx).await?;
             out.push(r);
         }
+        insight::write_cells(&mut tx, &cells).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -10,6 +10,7 @@
 //! the schema and prepare every statement again.
 
 mod accounts;
+mod insight;
 mod models;
 mod work;
 mod writer;
@@ -77,6 +78,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "queue_order",
         include_str!("../../migrations/sqlite/0007_queue_order.sql"),
+    ),
+    (
+        8,
+        "insight",
+        include_str!("../../migrations/sqlite/0008_insight.sql"),
     ),
 ];
 
@@ -335,6 +341,7 @@ fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Commit
     for party in &plan.parties {
         exec(conn, sql::INSERT_PARTY, party)?;
     }
+    insight::write(conn, &plan.cells)?;
     Ok(plan.committed)
 }
 
@@ -353,8 +360,10 @@ fn append(
     let Some((version, head_hash)) = head else {
         return Err(StoreError::NotFound);
     };
-    let plan =
-        crate::rows::plan_append(case_id, expected, version, &head_hash, &events, &state, now)?;
+    let before = insight::stored(conn, &case_id.to_string())?;
+    let plan = crate::rows::plan_append(
+        case_id, expected, version, &head_hash, &events, &state, &before, now,
+    )?;
     for row in &plan.events {
         insert_event(conn, row)?;
     }
@@ -366,6 +375,7 @@ fn append(
             actual: u64::try_from(version).unwrap_or(0),
         });
     }
+    insight::write(conn, &plan.cells)?;
     Ok(plan.committed)
 }
 
@@ -399,6 +409,10 @@ impl Store for SqliteStore {
                         if *version == 7 {
                             // The queue order is read from each row's clocks.
                             work::backfill_due(conn)?;
+                        }
+                        if *version == 8 {
+                            // The indicator cells are folded from the log (ADR 0010).
+                            insight::backfill(conn)?;
                         }
                         conn.execute(
                             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",

@@ -70,7 +70,7 @@ async fn migrate_is_idempotent(db: TestDb) {
     assert_eq!(
         db.raw_query("SELECT CAST(version AS TEXT) FROM schema_migrations ORDER BY version")
             .await,
-        [["1"], ["2"], ["3"], ["4"], ["5"], ["6"], ["7"]],
+        [["1"], ["2"], ["3"], ["4"], ["5"], ["6"], ["7"], ["8"]],
         "each migration is recorded once"
     );
     assert_eq!(store.divisions().await.expect("divisions"), divisions());

@@ -6,5 +6,6 @@ mod audit;
 mod contract;
 mod fixture;
 mod harness;
+mod insight;
 mod models;
 mod work;
