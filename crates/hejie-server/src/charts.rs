@@ -9,7 +9,9 @@
 
 use std::fmt::Write as _;
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values (the SVG charts and Open311's XML
+/// answers). Carriage returns are dropped with the other control characters: an XML parser
+/// would normalise `\r\n` to `\n` anyway.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

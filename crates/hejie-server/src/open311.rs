@@ -927,7 +927,7 @@ fn render<T: Serialize>(
                     match v {
                         serde_json::Value::Null => out.push_str(&format!("<{k}/>")),
                         serde_json::Value::String(s) => {
-                            out.push_str(&format!("<{k}>{}</{k}>", escape(&s)));
+                            out.push_str(&format!("<{k}>{}</{k}>", crate::charts::escape(&s)));
                         }
                         other => out.push_str(&format!("<{k}>{other}</{k}>")),
                     }
@@ -970,21 +970,4 @@ impl<'de> Deserialize<'de> for Ordered {
         }
         d.deserialize_map(Fields)
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -209,6 +209,13 @@ impl AppState {
         }
     }
 
+    fn set_routing_rules(&self, rules: RoutingRules) {
+        match self.routing.write() {
+            Ok(mut r) => *r = rules,
+            Err(poisoned) => *poisoned.into_inner() = rules,
+        }
+    }
+
     pub fn reference(&self) -> Arc<Reference> {
         self.reference.read().map(|r| r.clone()).unwrap_or_default()
     }
@@ -244,10 +251,7 @@ impl AppState {
         let _guard = self.model_writes.lock().await;
         let at = self.put_setting(ROUTING_RULES, text, by).await?;
         self.routing_stamp.store(at, Ordering::SeqCst);
-        match self.routing.write() {
-            Ok(mut r) => *r = rules,
-            Err(poisoned) => *poisoned.into_inner() = rules,
-        }
+        self.set_routing_rules(rules);
         Ok(Ok(()))
     }
 
@@ -307,10 +311,7 @@ impl AppState {
         {
             self.routing_stamp.store(at.micros(), Ordering::SeqCst);
             match RoutingRules::from_toml(&body) {
-                Ok(rules) => match self.routing.write() {
-                    Ok(mut r) => *r = rules,
-                    Err(poisoned) => *poisoned.into_inner() = rules,
-                },
+                Ok(rules) => self.set_routing_rules(rules),
                 Err(e) => {
                     tracing::warn!(error = %e, "stored routing rules invalid; kept those in force")
                 }

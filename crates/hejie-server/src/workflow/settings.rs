@@ -110,32 +110,19 @@ const HEADER: &str = "\
 #   basis         依据：法律条文或本地规定，写入案件时间线
 ";
 
+/// A level by its code (`village`) or its label (`村(社区)`).
 fn level_of(s: &str) -> Result<Level, SettingsError> {
-    const ALL: [Level; 5] = [
-        Level::City,
-        Level::County,
-        Level::Township,
-        Level::Village,
-        Level::Grid,
-    ];
     let t = s.trim();
-    ALL.into_iter()
-        .find(|l| l.label() == t || level_code(*l) == t)
+    Level::parse(t)
+        .ok()
+        .or_else(|| {
+            std::iter::successors(Some(Level::City), |l| l.child()).find(|l| l.label() == t)
+        })
         .ok_or_else(|| {
             SettingsError::new(format!(
                 "无法识别的层级“{t}”，应为 网格、村(社区)、乡镇(街道)、县(区) 或 市"
             ))
         })
-}
-
-fn level_code(l: Level) -> &'static str {
-    match l {
-        Level::City => "city",
-        Level::County => "county",
-        Level::Township => "township",
-        Level::Village => "village",
-        Level::Grid => "grid",
-    }
 }
 
 /// Parses one vocabulary value (code or label) of rule `n`, naming the field on failure.
