@@ -32,6 +32,12 @@ pub enum Scenario {
     Register,
     /// `POST /api/v1/intake/suggest` with varied complaint texts and a village.
     Suggest,
+    /// `GET /insight` (数据研判) for the user's area, each township and some villages, this
+    /// month and this year, in turn. Needs a supervisor or administrator.
+    Dashboard,
+    /// `GET /insight/cases` (the cases behind a figure) for every counting metric of those
+    /// areas over this year, first and second page, in turn.
+    Drilldown,
 }
 
 impl Scenario {
@@ -41,6 +47,8 @@ impl Scenario {
             Scenario::Detail => "case detail",
             Scenario::Register => "registration",
             Scenario::Suggest => "intake suggest",
+            Scenario::Dashboard => "insight dashboard",
+            Scenario::Drilldown => "insight drill-down",
         }
     }
 }
@@ -173,6 +181,9 @@ struct Plan {
     ids: Vec<String>,
     /// Village codes in the user's jurisdiction, for registrations.
     villages: Vec<String>,
+    /// Paths the dashboard and drill-down scenarios go through in turn.
+    dashboards: Vec<String>,
+    drilldowns: Vec<String>,
 }
 
 impl Plan {
@@ -219,6 +230,17 @@ impl Plan {
                 let body = json!({ "text": text, "division": village });
                 self.target
                     .request(Method::POST, "/api/v1/intake/suggest", Some(&body))
+            }
+            Scenario::Dashboard | Scenario::Drilldown => {
+                let paths = if self.scenario == Scenario::Dashboard {
+                    &self.dashboards
+                } else {
+                    &self.drilldowns
+                };
+                // Each client walks the whole list from its own starting point.
+                let k = (client + usize::try_from(seq).unwrap_or(0)) % paths.len().max(1);
+                let path = paths.get(k).ok_or_else(|| anyhow!("no insight paths"))?;
+                self.target.request(Method::GET, path, None)
             }
         }
     }
@@ -496,6 +518,55 @@ async fn villages(target: &Target, jurisdiction: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The counting metrics the drill-down scenario lists the cases of.
+const DRILL_METRICS: [&str; 8] = [
+    "registered",
+    "found_by_sweep",
+    "mediated",
+    "succeeded",
+    "closed",
+    "followed_up",
+    "resolved_locally",
+    "satisfied",
+];
+
+/// The areas the insight scenarios look at: the user's jurisdiction, every area one level down,
+/// and the first three villages.
+async fn insight_paths(target: &Target, jurisdiction: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let (_, divisions) = call(
+        target,
+        target.request(Method::GET, "/api/v1/divisions", None)?,
+    )
+    .await
+    .context("reading divisions")?;
+    let all = divisions
+        .as_array()
+        .ok_or_else(|| anyhow!("divisions are not a list"))?;
+    let mut areas = vec![jurisdiction.to_owned()];
+    areas.extend(
+        all.iter()
+            .filter(|d| d["parent"].as_str() == Some(jurisdiction))
+            .filter_map(|d| d["code"].as_str().map(str::to_owned)),
+    );
+    areas.extend(villages(target, jurisdiction).await?.into_iter().take(3));
+    areas.dedup();
+    let mut dashboards = Vec::new();
+    let mut drilldowns = Vec::new();
+    for a in &areas {
+        for period in ["month", "year"] {
+            dashboards.push(format!("/insight?division={a}&period={period}"));
+        }
+        for m in DRILL_METRICS {
+            for offset in [0, 50] {
+                drilldowns.push(format!(
+                    "/insight/cases?division={a}&period=year&metric={m}&offset={offset}"
+                ));
+            }
+        }
+    }
+    Ok((dashboards, drilldowns))
+}
+
 /// Case ids from the newest pages of the list.
 async fn case_ids(target: &Target, want: usize) -> Result<Vec<String>> {
     let mut ids = Vec::new();
@@ -573,6 +644,15 @@ pub async fn run(args: Args) -> Result<()> {
     } else {
         Vec::new()
     };
+    let (dashboards, drilldowns) =
+        if needs(Scenario::Dashboard) || needs(Scenario::Drilldown) {
+            if !args.cookie {
+                bail!("the insight scenarios are web pages: add --cookie");
+            }
+            insight_paths(&target, &jurisdiction).await?
+        } else {
+            (Vec::new(), Vec::new())
+        };
     println!(
         "hejie loadtest: {} ({}), user {} ({}), {} clients, {}s warm-up + {}s per scenario, auth by {}",
         args.url,
@@ -604,10 +684,12 @@ pub async fn run(args: Args) -> Result<()> {
         scenario: Scenario::List,
         ids,
         villages,
+        dashboards,
+        drilldowns,
     });
     println!(
-        "{:<13} {:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "scenario", "ok", "errors", "req/s", "p50", "p90", "p99", "max"
+        "{:<18} {:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "scenario", "ok", "errors", "req/s", "p50", "p90", "p95", "p99", "max"
     );
     let mut failed = false;
     for &scenario in &args.scenarios {
@@ -627,13 +709,14 @@ pub async fn run(args: Args) -> Result<()> {
         let ok = t.latencies.len();
         let l = &t.latencies;
         println!(
-            "{:<13} {:>8} {:>7} {:>9.1} {:>9} {:>9} {:>9} {:>9}",
+            "{:<18} {:>8} {:>7} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9}",
             scenario.label(),
             ok,
             errors,
             ok as f64 / args.duration as f64,
             ms(percentile(l, 0.50)),
             ms(percentile(l, 0.90)),
+            ms(percentile(l, 0.95)),
             ms(percentile(l, 0.99)),
             ms(l.last().copied().unwrap_or(0)),
         );

@@ -6,6 +6,8 @@ mod config;
 mod demo;
 mod import;
 mod loadtest;
+mod retrain;
+mod report;
 mod synth;
 
 use std::path::PathBuf;
@@ -98,6 +100,14 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Make a document: `report monthly [--division CODE] --month YYYY-MM --out FILE.pdf`.
+    Report {
+        #[command(subcommand)]
+        what: report::What,
+    },
+    /// Train the escalation model on the closed cases, measure its AUC on the later held-out
+    /// period and store it; exit 1 with the reason when there is too little data.
+    Retrain(retrain::Args),
     /// Measure registration and generation throughput on SQLite and PostgreSQL.
     Bench(bench::Args),
     /// Drive a running server with many concurrent HTTP clients; report throughput and latency.
@@ -307,6 +317,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Report { what } => {
+            let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
+            let store = open(&cli.database).await?;
+            report::run(store, sealer, what).await?;
+        }
+        Command::Retrain(args) => return retrain::run(open(&cli.database).await?, args).await,
         Command::Bench(args) => bench::run(args).await?,
         Command::Loadtest(args) => loadtest::run(args).await?,
     }

@@ -20,7 +20,10 @@ pub mod warning;
 pub use aggregate::{Aggregates, Key, Metric, Totals, contributions, delta};
 pub use facts::{CaseFacts, Escalation, OutcomeKind, cst_day};
 pub use indicators::{Context, Figure, Indicator, Unit, overdue_rate};
-pub use model::{Factor, Model, ModelError, TrainConfig, auc, feature_names, features, train};
+pub use model::{
+    Factor, FeatureKind, Model, ModelError, TrainConfig, auc, feature_kinds, feature_names,
+    features, train,
+};
 pub use warning::{
     Level, RiskAssessment, RiskSignal, Spike, SpikeConfig, assess_risk, detect_spike,
     spring_festival_ahead,

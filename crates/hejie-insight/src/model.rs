@@ -32,7 +32,45 @@ pub enum ModelError {
     OneClass,
 }
 
-/// The names of the features [`features`] returns, in order, in Chinese.
+/// How a feature's raw value reads to a person, so an explanation can say "是", "12人" or
+/// "45天" rather than a bare number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureKind {
+    /// 1 or 0: yes or no.
+    Flag,
+    /// A whole count.
+    Count,
+    /// A head count stored as `ln(1 + n)`, because the tenth person adds less than the second.
+    LogPeople,
+    /// Whole days.
+    Days,
+}
+
+impl FeatureKind {
+    /// The raw value as a person reads it.
+    pub fn reading(self, value: f64) -> String {
+        match self {
+            FeatureKind::Flag if value >= 0.5 => "是".to_owned(),
+            FeatureKind::Flag => "否".to_owned(),
+            FeatureKind::Count => format!("{}", value.round()),
+            FeatureKind::LogPeople => format!("{}人", value.exp_m1().round()),
+            FeatureKind::Days => format!("{}天", value.round()),
+        }
+    }
+}
+
+/// The kind of each feature [`features`] returns, in the order of [`feature_names`].
+pub fn feature_kinds() -> Vec<FeatureKind> {
+    use FeatureKind::{Count, Days, Flag, LogPeople};
+    let mut kinds = vec![Flag; DisputeType::ALL.len() + Channel::ALL.len() + 2];
+    kinds.extend([
+        Flag, LogPeople, Flag, Count, Flag, Flag, Count, Count, Count, Count, Count, Days,
+    ]);
+    kinds
+}
+
+/// The names of the features [`features`] returns, in order, in Chinese: the labels a person
+/// reads in an explanation.
 pub fn feature_names() -> Vec<String> {
     let mut names = Vec::new();
     names.extend(
@@ -44,13 +82,13 @@ pub fn feature_names() -> Vec<String> {
     names.push(format!("严重程度：{}", Severity::Significant.label()));
     names.push(format!("严重程度：{}", Severity::Major.label()));
     for n in [
-        "群体性纠纷",
-        "涉及人数（对数）",
-        "过激言辞",
-        "过激言辞数",
+        "群体性纠纷（5人以上）",
+        "涉及人数",
+        "威胁或过激言辞",
+        "威胁或过激言辞数",
         "节前欠薪",
         "调解不成",
-        "当事人此前纠纷数",
+        "重复当事人（此前纠纷数）",
         "上报次数",
         "重新办理次数",
         "再次反映次数（不含信访）",
@@ -145,6 +183,9 @@ pub struct Model {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
     pub name: String,
+    /// How the value reads; [`FeatureKind::Count`] for a model whose features are not the
+    /// current [`feature_names`].
+    pub kind: FeatureKind,
     /// The feature's raw value for the case.
     pub value: f64,
     /// Its contribution to the log-odds, relative to an average case.
@@ -251,12 +292,20 @@ impl Model {
 
     /// The `n` features that moved this prediction most, either way, largest first.
     pub fn explain(&self, x: &[f64], n: usize) -> Vec<Factor> {
+        // The kinds belong to the current feature layout; a model trained on another layout
+        // (an older version) still explains, with plain numbers.
+        let kinds = if self.names == feature_names() {
+            feature_kinds()
+        } else {
+            Vec::new()
+        };
         let mut f: Vec<Factor> = self
             .contributions(x)
             .into_iter()
             .enumerate()
             .map(|(i, contribution)| Factor {
                 name: self.names.get(i).cloned().unwrap_or_default(),
+                kind: kinds.get(i).copied().unwrap_or(FeatureKind::Count),
                 value: x.get(i).copied().unwrap_or(0.0),
                 contribution,
             })
@@ -264,6 +313,27 @@ impl Model {
         f.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
         f.truncate(n);
         f
+    }
+
+    /// The features by the size of their weight on the standardised scale (how much one
+    /// standard deviation moves the log-odds), largest first: what the model learned most.
+    pub fn strongest(&self, n: usize) -> Vec<(String, f64)> {
+        let mut w: Vec<(String, f64)> = self
+            .names
+            .iter()
+            .cloned()
+            .zip(self.weights.iter().copied())
+            .collect();
+        w.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        w.truncate(n);
+        w
+    }
+}
+
+impl Factor {
+    /// The case's value of this feature as a person reads it.
+    pub fn reading(&self) -> String {
+        self.kind.reading(self.value)
     }
 }
 

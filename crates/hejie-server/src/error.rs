@@ -26,12 +26,20 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Rule(DomainError),
+    /// A step the record's state does not allow, outside the case workflow (e.g. acting on a
+    /// closed early warning), with its own stable code.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{0}")]
     Locked(String),
     #[error("请求过于频繁，请稍后再试")]
     TooManyRequests,
     #[error("服务器内部错误")]
     Internal(#[source] anyhow::Error),
+    /// Something the server needs is missing on this machine (e.g. the CJK fonts for PDFs);
+    /// the message says what and how to fix it.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// The JSON body of every error response.
@@ -65,10 +73,11 @@ impl AppError {
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Rule(_) | AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Locked(_) => StatusCode::LOCKED,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -80,9 +89,11 @@ impl AppError {
             AppError::NotFound => ("not_found".to_owned(), None),
             AppError::Conflict(_) => ("conflict".to_owned(), None),
             AppError::Rule(e) => (e.code().to_owned(), None),
+            AppError::Refused { code, .. } => ((*code).to_owned(), None),
             AppError::Locked(_) => ("account_locked".to_owned(), None),
             AppError::TooManyRequests => ("too_many_requests".to_owned(), None),
             AppError::Internal(_) => ("internal".to_owned(), None),
+            AppError::Unavailable(_) => ("unavailable".to_owned(), None),
         };
         ErrorBody {
             code,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod charts;
 pub mod error;
+pub mod escalation;
 pub mod export;
 pub mod insight;
 pub mod metrics;
@@ -14,9 +15,11 @@ pub mod middleware;
 pub mod open311;
 pub mod pages;
 pub mod present;
+pub mod report;
 pub mod routing;
 pub mod sms;
 pub mod state;
+pub mod warnings;
 pub mod workflow;
 
 use std::net::SocketAddr;
@@ -70,6 +73,12 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     tracing::info!(%addr, "hejie is serving");
     if let Err(e) = workflow::sweeps::ensure_scheduled(&state).await {
         tracing::warn!(error = %e, "could not schedule the sweep job");
+    }
+    if let Err(e) = warnings::ensure_scheduled(&state).await {
+        tracing::warn!(error = %e, "could not schedule the early-warning scan");
+    }
+    if let Err(e) = report::ensure_scheduled(&state).await {
+        tracing::warn!(error = %e, "could not schedule the monthly report job");
     }
     workflow::scheduler::spawn(state.clone());
     axum::serve(listener, app(state))

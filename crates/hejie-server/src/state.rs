@@ -99,6 +99,8 @@ pub struct Inner {
     pub sender: Arc<dyn crate::workflow::delivery::Sender>,
     /// A fixed "now" for tests (microseconds; 0 = the system clock).
     pub fake_now: std::sync::atomic::AtomicI64,
+    /// The CJK fonts for PDF documents, loaded on first use (see `report::fonts`).
+    pub fonts: tokio::sync::Mutex<Option<Arc<hejie_pdf::Fonts>>>,
     /// When the routing rules and the time limits in force were stored (microseconds; 0 = the
     /// built-in defaults), so [`AppState::refresh_settings`] only re-reads what changed.
     routing_stamp: AtomicI64,
@@ -160,6 +162,7 @@ impl AppState {
             flow: RwLock::new(Arc::new(flow)),
             sender: Arc::new(crate::workflow::delivery::LogSender::from_env()),
             fake_now: AtomicI64::new(0),
+            fonts: tokio::sync::Mutex::new(None),
             routing_stamp: AtomicI64::new(routing_stamp),
             flow_stamp: AtomicI64::new(flow_stamp),
         }));

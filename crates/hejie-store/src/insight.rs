@@ -151,6 +151,60 @@ pub fn day_date(n: i64) -> Option<Date> {
         .and_then(|j| Date::from_julian_day(j).ok())
 }
 
+/// The stored number of the first day of the month `day` is in: the key of its month cell.
+pub fn month_of(day: i64) -> i64 {
+    day_date(day)
+        .and_then(|d| d.replace_day(1).ok())
+        .map_or(day, day_number)
+}
+
+/// The stored number of the last day of the month starting on `first`.
+fn month_end(first: i64) -> i64 {
+    day_date(first)
+        .and_then(|d| {
+            let (y, m) = match d.month() {
+                time::Month::December => (d.year() + 1, time::Month::January),
+                m => (d.year(), m.next()),
+            };
+            Date::from_calendar_date(y, m, 1).ok()
+        })
+        .map_or(first, |next| day_number(next) - 1)
+}
+
+/// An inclusive range of stored day numbers.
+pub type DayRange = (i64, i64);
+
+/// Splits an inclusive day range into the whole months inside it (first days of the first and
+/// last whole month) and the days outside them (at most two ranges), so that long periods read
+/// month cells and only their ragged edges read day cells.
+pub fn split_months(from: i64, to: i64) -> (Option<DayRange>, Vec<DayRange>) {
+    if from > to {
+        return (None, vec![(from, to)]);
+    }
+    let first_whole = if month_of(from) == from {
+        from
+    } else {
+        month_end(month_of(from)) + 1
+    };
+    let last_whole = if month_end(month_of(to)) == to {
+        month_of(to)
+    } else {
+        month_of(month_of(to) - 1)
+    };
+    if first_whole > last_whole || month_end(last_whole) > to {
+        return (None, vec![(from, to)]);
+    }
+    let mut days = Vec::new();
+    if from < first_whole {
+        days.push((from, first_whole - 1));
+    }
+    let after = month_end(last_whole) + 1;
+    if after <= to {
+        days.push((after, to));
+    }
+    (Some((first_whole, last_whole)), days)
+}
+
 /// A cell: (division, day, dispute type code or '', metric code).
 pub type CellKey = (String, i64, String, String);
 
@@ -321,6 +375,23 @@ pub(crate) fn cell_upserts(
         .map(|(k, (parent, n))| cell_binds(k, parent, *n))
 }
 
+/// `UPSERT_MONTH_CELL` binds of cell changes summed by month, in key order (after the day
+/// cells, so that concurrent PostgreSQL writers lock month rows in the same order too).
+pub(crate) fn month_upserts(cells: &BTreeMap<CellKey, (String, i64)>) -> Vec<Vec<Bind>> {
+    let mut months: BTreeMap<CellKey, (String, i64)> = BTreeMap::new();
+    for ((d, day, t, m), (parent, n)) in cells {
+        months
+            .entry((d.clone(), month_of(*day), t.clone(), m.clone()))
+            .or_insert_with(|| (parent.clone(), 0))
+            .1 += n;
+    }
+    months
+        .iter()
+        .filter(|(_, (_, n))| *n != 0)
+        .map(|(k, (parent, n))| cell_binds(k, parent, *n))
+        .collect()
+}
+
 /// Adds one write's cell changes to those of a batch.
 pub(crate) fn merge_cells(
     into: &mut BTreeMap<CellKey, (String, i64)>,
@@ -366,6 +437,19 @@ pub const SELECT_ALL_CELLS: &str =
     "SELECT division, day, dispute_type, metric, value FROM agg_cells";
 
 pub const DELETE_ALL_CELLS: &str = "DELETE FROM agg_cells";
+
+pub const UPSERT_MONTH_CELL: &str = "INSERT INTO agg_month_cells (division, parent, month, \
+     dispute_type, metric, value) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (division, month, dispute_type, metric) \
+     DO UPDATE SET value = agg_month_cells.value + excluded.value";
+
+pub const INSERT_MONTH_CELL: &str = "INSERT INTO agg_month_cells (division, parent, month, \
+     dispute_type, metric, value) VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub const SELECT_ALL_MONTH_CELLS: &str =
+    "SELECT division, month, dispute_type, metric, value FROM agg_month_cells";
+
+pub const DELETE_ALL_MONTH_CELLS: &str = "DELETE FROM agg_month_cells";
 
 pub const DELETE_ALL_CASE_CELLS: &str = "DELETE FROM agg_case_cells";
 
@@ -466,7 +550,10 @@ pub(crate) fn litigation_total(d: &DivisionCode, rows: Vec<(String, String, i64)
         .sum()
 }
 
-/// The cells query of a [`CellQuery`]: `(group text, metric, sum)` rows, numbered `$n`.
+/// The cells query of a [`CellQuery`]: `(group text, metric, sum)` rows, numbered `$n`. Whole
+/// months inside the period are read from `agg_month_cells` and the days around them from
+/// `agg_cells` (by day, everything from `agg_cells`); the parts are summed per group by
+/// [`cell_rows`], where a month row's first day falls in its month like any of its days.
 pub(crate) fn cells_query(q: &CellQuery) -> (String, Vec<Bind>) {
     let (group, area) = match q.group {
         CellGroup::Total => ("CAST('' AS TEXT)", "division"),
@@ -474,18 +561,11 @@ pub(crate) fn cells_query(q: &CellQuery) -> (String, Vec<Bind>) {
         CellGroup::DisputeType => ("dispute_type", "division"),
         CellGroup::Child => ("division", "parent"),
     };
-    let mut binds = vec![
-        Bind::Text(q.division.to_string()),
-        Bind::Int(q.from_day),
-        Bind::Int(q.to_day),
-    ];
-    let mut sql = format!(
-        "SELECT {group}, metric, CAST(SUM(value) AS BIGINT) FROM agg_cells \
-         WHERE {area} = $1 AND day >= $2 AND day <= $3"
-    );
+    let mut binds = vec![Bind::Text(q.division.to_string())];
+    let mut filters = String::new();
     if let Some(t) = &q.dispute_type {
         binds.push(Bind::Text(t.clone()));
-        sql.push_str(&format!(" AND dispute_type = ${}", binds.len()));
+        filters.push_str(&format!(" AND dispute_type = ${}", binds.len()));
     }
     if !q.metrics.is_empty() {
         let mut marks = Vec::with_capacity(q.metrics.len());
@@ -493,10 +573,36 @@ pub(crate) fn cells_query(q: &CellQuery) -> (String, Vec<Bind>) {
             binds.push(Bind::Text(m.clone()));
             marks.push(format!("${}", binds.len()));
         }
-        sql.push_str(&format!(" AND metric IN ({})", marks.join(", ")));
+        filters.push_str(&format!(" AND metric IN ({})", marks.join(", ")));
     }
-    sql.push_str(&format!(" GROUP BY {group}, metric"));
-    (sql, binds)
+    let (months, days) = if q.group == CellGroup::Day {
+        (None, vec![(q.from_day, q.to_day)])
+    } else {
+        split_months(q.from_day, q.to_day)
+    };
+    let mut parts = Vec::new();
+    let range = |binds: &mut Vec<Bind>, (a, b): (i64, i64)| {
+        binds.push(Bind::Int(a));
+        binds.push(Bind::Int(b));
+        (binds.len() - 1, binds.len())
+    };
+    for d in days {
+        let (a, b) = range(&mut binds, d);
+        parts.push(format!(
+            "SELECT {group} AS g, metric AS m, CAST(SUM(value) AS BIGINT) AS v FROM agg_cells \
+             WHERE {area} = $1 AND day >= ${a} AND day <= ${b}{filters} GROUP BY {group}, metric"
+        ));
+    }
+    if let Some(m) = months {
+        let (a, b) = range(&mut binds, m);
+        let group = group.replace("day", "month");
+        parts.push(format!(
+            "SELECT {group} AS g, metric AS m, CAST(SUM(value) AS BIGINT) AS v \
+             FROM agg_month_cells WHERE {area} = $1 AND month >= ${a} AND month <= ${b}{filters} \
+             GROUP BY {group}, metric"
+        ));
+    }
+    (parts.join(" UNION ALL "), binds)
 }
 
 /// Turns the rows of [`cells_query`] into the grouping asked for (days and months as dates),
@@ -530,8 +636,10 @@ pub(crate) fn cell_rows(group: CellGroup, rows: Vec<(String, String, i64)>) -> V
 }
 
 /// The drill-down queries of a [`MetricCasesQuery`]: the page (projection columns of the cases,
-/// newest day first) and the count, both numbered `$n` with the same binds.
-pub(crate) fn metric_cases_query(q: &MetricCasesQuery) -> (String, String, Vec<Bind>) {
+/// newest day first) with its binds, and the total with its binds. The total is the metric's
+/// sum from the cells (month cells for whole months), which is the figure the user clicked on,
+/// rather than a count over millions of case rows.
+pub(crate) fn metric_cases_query(q: &MetricCasesQuery) -> (String, Vec<Bind>, String, Vec<Bind>) {
     let mut binds = vec![
         Bind::Text(q.metric.clone()),
         Bind::Int(q.from_day),
@@ -555,8 +663,16 @@ pub(crate) fn metric_cases_query(q: &MetricCasesQuery) -> (String, String, Vec<B
          ORDER BY a.day DESC, a.case_id DESC LIMIT {limit} OFFSET {}",
         q.offset
     );
-    let count = format!("SELECT COUNT(*) FROM agg_case_cells a WHERE {filter}");
-    (page, count, binds)
+    let (parts, count_binds) = cells_query(&CellQuery {
+        division: q.division.clone(),
+        from_day: q.from_day,
+        to_day: q.to_day,
+        dispute_type: q.dispute_type.clone(),
+        metrics: vec![q.metric.clone()],
+        group: CellGroup::Total,
+    });
+    let count = format!("SELECT CAST(COALESCE(SUM(v), 0) AS BIGINT) FROM ({parts}) t");
+    (page, binds, count, count_binds)
 }
 
 /// Distinct strings by index, so that a rebuild's millions of cells hold small integers
@@ -598,6 +714,9 @@ type Compact = (u32, i64, u32, u32);
 pub(crate) struct Rebuild {
     /// Rebuilt value, and whether verification met the cell among the stored ones.
     cells: BTreeMap<Compact, (i64, bool)>,
+    /// The same by month (keyed by the month's first day), summed from `cells` by
+    /// [`Rebuild::close_months`] once the log is read.
+    months: BTreeMap<Compact, (i64, bool)>,
     /// Each interned division's parent (`''` at the top), interned.
     parents: std::collections::HashMap<u32, u32>,
     strings: Interner,
@@ -663,15 +782,29 @@ impl Rebuild {
             .collect()
     }
 
-    fn describe(&self, key: &CellKey, stored: i64, rebuilt: i64) -> String {
+    fn describe(&self, key: &CellKey, stored: i64, rebuilt: i64, month: bool) -> String {
         let (d, day, t, m) = key;
-        let date = day_date(*day).map_or_else(|| day.to_string(), |x| x.to_string());
+        let date = match day_date(*day) {
+            Some(x) if month => format!("{:04}-{:02}月", x.year(), u8::from(x.month())),
+            Some(x) => x.to_string(),
+            None => day.to_string(),
+        };
         let t = if t.is_empty() { "-" } else { t.as_str() };
         format!("{d} {date} {t} {m} {stored} {rebuilt}")
     }
 
-    /// Compares one stored cell with the rebuilt one and remembers a difference.
-    pub fn check(&mut self, stored: (String, i64, String, String, i64)) {
+    /// Sums the rebuilt day cells into month cells; call once the whole log is fed.
+    pub fn close_months(&mut self) {
+        self.months.clear();
+        for ((d, day, t, m), (n, _)) in &self.cells {
+            self.months
+                .entry((*d, month_of(*day), *t, *m))
+                .or_insert((0, false))
+                .0 += n;
+        }
+    }
+
+    fn check_in(&mut self, stored: (String, i64, String, String, i64), month: bool) {
         let (d, day, t, m, value) = stored;
         let key = match (
             self.strings.get(&d),
@@ -681,7 +814,12 @@ impl Rebuild {
             (Some(d), Some(t), Some(m)) => Some((d, day, t, m)),
             _ => None,
         };
-        let rebuilt = match key.and_then(|k| self.cells.get_mut(&k)) {
+        let map = if month {
+            &mut self.months
+        } else {
+            &mut self.cells
+        };
+        let rebuilt = match key.and_then(|k| map.get_mut(&k)) {
             Some(cell) => {
                 cell.1 = true;
                 cell.0
@@ -689,34 +827,58 @@ impl Rebuild {
             None => 0,
         };
         if rebuilt != value {
-            let text = self.describe(&(d, day, t, m), value, rebuilt);
+            let text = self.describe(&(d, day, t, m), value, rebuilt, month);
             self.differences.push(text);
         }
+    }
+
+    /// Compares one stored day cell with the rebuilt one and remembers a difference.
+    pub fn check(&mut self, stored: (String, i64, String, String, i64)) {
+        self.check_in(stored, false);
+    }
+
+    /// Compares one stored month cell (after [`Rebuild::close_months`]).
+    pub fn check_month(&mut self, stored: (String, i64, String, String, i64)) {
+        self.check_in(stored, true);
     }
 
     /// Every difference found: the checked stored cells that differed, and the rebuilt cells
     /// that were not stored at all; sorted by cell.
     pub fn differences(&mut self) -> Vec<String> {
         let mut out = std::mem::take(&mut self.differences);
-        for ((d, day, t, m), (n, seen)) in &self.cells {
-            if !seen && *n != 0 {
-                let key = (
-                    self.strings.name(*d).to_owned(),
-                    *day,
-                    self.strings.name(*t).to_owned(),
-                    self.strings.name(*m).to_owned(),
-                );
-                out.push(self.describe(&key, 0, *n));
+        for (map, month) in [(&self.cells, false), (&self.months, true)] {
+            for ((d, day, t, m), (n, seen)) in map {
+                if !seen && *n != 0 {
+                    let key = (
+                        self.strings.name(*d).to_owned(),
+                        *day,
+                        self.strings.name(*t).to_owned(),
+                        self.strings.name(*m).to_owned(),
+                    );
+                    out.push(self.describe(&key, 0, *n, month));
+                }
             }
         }
         out.sort();
         out
     }
 
+    /// `INSERT_MONTH_CELL` binds of every non-zero month cell (after
+    /// [`Rebuild::close_months`]), in key order.
+    pub fn month_binds(&self) -> impl Iterator<Item = Vec<Bind>> + '_ {
+        self.binds_of(&self.months)
+    }
+
     /// `INSERT_CELL` binds of every non-zero rebuilt cell, in key order.
     pub fn cell_binds(&self) -> impl Iterator<Item = Vec<Bind>> + '_ {
-        self.cells
-            .iter()
+        self.binds_of(&self.cells)
+    }
+
+    fn binds_of<'a>(
+        &'a self,
+        map: &'a BTreeMap<Compact, (i64, bool)>,
+    ) -> impl Iterator<Item = Vec<Bind>> + 'a {
+        map.iter()
             .filter(|(_, (n, _))| *n != 0)
             .map(|((d, day, t, m), (n, _))| {
                 let parent = self.parents.get(d).map_or("", |p| self.strings.name(*p));

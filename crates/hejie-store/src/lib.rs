@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod chain;
+pub mod documents;
 pub mod insight;
 pub mod models;
 pub mod postgres;
@@ -19,6 +20,7 @@ pub mod rows;
 pub mod service;
 pub mod sql;
 pub mod sqlite;
+pub mod warnings;
 pub mod work;
 
 use std::sync::Arc;
@@ -34,8 +36,10 @@ use hejie_domain::user::User;
 pub use accounts::{AccountStore, LoginInfo, Session, Verification};
 pub use audit::{AuditReport, Problem};
 pub use chain::StoredEvent;
+pub use documents::DocumentStore;
 pub use insight::InsightStore;
 pub use models::ModelStore;
+pub use warnings::WarningStore;
 pub use work::WorkStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +191,13 @@ pub struct Checkpoint {
 /// The case store. Implemented by [`sqlite::SqliteStore`] and [`postgres::PgStore`].
 #[async_trait]
 pub trait Store:
-    AccountStore + ModelStore + WorkStore + InsightStore + Send + Sync + std::fmt::Debug + 'static
+    AccountStore
+    + ModelStore
+    + WorkStore
+    + InsightStore
+    + DocumentStore
+    + WarningStore
+    + Send + Sync + std::fmt::Debug + 'static
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -5,6 +5,7 @@ mod backup;
 mod browser;
 mod crash;
 mod insight;
+mod retrain;
 mod scheduler;
 
 use std::path::PathBuf;

@@ -2,7 +2,8 @@
 
 use hejie_domain::case::{Channel, DisputeType, Severity};
 use hejie_insight::{
-    CaseFacts, Model, ModelError, TrainConfig, auc, feature_names, features, train,
+    CaseFacts, FeatureKind, Model, ModelError, TrainConfig, auc, feature_kinds, feature_names,
+    features, train,
 };
 use time::macros::date;
 use time::{Date, Duration};
@@ -108,7 +109,9 @@ fn the_model_finds_the_injected_signal_in_a_later_period() {
     // The explanation of a threatening, failed group case names those reasons first.
     let threatening = samples
         .iter()
-        .find(|s| s.x[feature_index("过激言辞")] == 1.0 && s.x[feature_index("调解不成")] == 1.0)
+        .find(|s| {
+            s.x[feature_index("威胁或过激言辞")] == 1.0 && s.x[feature_index("调解不成")] == 1.0
+        })
         .expect("such a case exists");
     let top: Vec<String> = model
         .explain(&threatening.x, 3)
@@ -116,7 +119,7 @@ fn the_model_finds_the_injected_signal_in_a_later_period() {
         .map(|f| f.name)
         .collect();
     assert!(
-        top.iter().any(|n| n.starts_with("过激言辞")),
+        top.iter().any(|n| n.starts_with("威胁或过激言辞")),
         "top factors {top:?}"
     );
     assert!(top.iter().any(|n| n == "调解不成"), "top factors {top:?}");
@@ -197,4 +200,27 @@ fn training_refuses_what_it_cannot_learn_from() {
         names.len(),
         features(&template(), "", 0, date!(2026 - 03 - 02)).len()
     );
+    assert_eq!(names.len(), feature_kinds().len());
+}
+
+#[test]
+fn every_feature_reads_in_chinese() {
+    let names = feature_names();
+    let kinds = feature_kinds();
+    let kind_of = |name: &str| kinds[feature_index(name)];
+    assert_eq!(kind_of("类型：劳动争议"), FeatureKind::Flag);
+    assert_eq!(kind_of("群体性纠纷（5人以上）"), FeatureKind::Flag);
+    assert_eq!(kind_of("涉及人数"), FeatureKind::LogPeople);
+    assert_eq!(kind_of("重复当事人（此前纠纷数）"), FeatureKind::Count);
+    assert_eq!(kind_of("办理天数"), FeatureKind::Days);
+    assert!(names.iter().all(|n| !n.is_ascii()), "{names:?}");
+    // The case's own values, as the case page shows them.
+    let f = template();
+    let x = features(&f, "他扬言要跳楼", 2, date!(2026 - 03 - 02));
+    let reading = |name: &str| kinds[feature_index(name)].reading(x[feature_index(name)]);
+    assert_eq!(reading("威胁或过激言辞"), "是");
+    assert_eq!(reading("群体性纠纷（5人以上）"), "否");
+    assert_eq!(reading("重复当事人（此前纠纷数）"), "2");
+    assert_eq!(FeatureKind::LogPeople.reading(12f64.ln_1p()), "12人");
+    assert_eq!(FeatureKind::Days.reading(45.0), "45天");
 }

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod insight;
 pub mod intake;
 pub mod reference;
+pub mod warnings;
 pub mod work;
 
 use axum::Router;
@@ -59,6 +60,7 @@ impl From<QueryRejection> for AppError {
         work::sweep_list, work::complete_sweep,
         intake::suggest, intake::corrections,
         insight::indicators, insight::cases, insight::export,
+        warnings::list_warnings, warnings::act_on_warning,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
         crate::open311::list_requests_xml, crate::open311::create_request_xml,
@@ -121,6 +123,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/indicators", get(insight::indicators))
         .route("/api/v1/indicators/cases", get(insight::cases))
         .route("/api/v1/indicators/export", get(insight::export))
+        .route("/api/v1/warnings", get(warnings::list_warnings))
+        .route(
+            "/api/v1/warnings/{id}/actions",
+            post(warnings::act_on_warning),
+        )
         .route("/api/v1/queue", get(work::my_queue))
         .route("/api/v1/board", get(work::board))
         .route("/api/v1/notifications", get(work::notifications))

@@ -254,6 +254,8 @@ struct CasePage {
     primary: String,
     time: super::flow::TimePanel,
     flow: super::flow::FlowForms,
+    /// 升级风险 of an open case, when a model is stored.
+    risk: Option<crate::escalation::Risk>,
 }
 
 impl CasePage {
@@ -527,7 +529,9 @@ pub async fn render_case(
         time.clocks.iter().any(|k| k.tone == "overdue")
     };
     let flow = super::flow::forms(state, case, &me.user, &pf);
+    let risk = crate::escalation::for_case_page(state.store.as_ref(), case, state.now()).await;
     let page = CasePage {
+        risk,
         time,
         flow,
         chrome: Chrome::load(state, me, &format!("案件 {}", c.number), "cases").await,

@@ -74,11 +74,16 @@ fn heading(e: &AppError) -> (&'static str, &'static str) {
         ),
         AppError::Conflict(_) => ("案件已被他人更新", "请刷新页面，核对最新情况后再办理。"),
         AppError::Rule(_) => ("当前不能进行此操作", "请刷新页面查看案件的最新状态。"),
+        AppError::Refused { .. } => ("当前不能进行此操作", "请刷新页面查看最新状态。"),
         AppError::Locked(_) => ("账户已锁定", "请稍后再试，或联系系统管理员解锁。"),
         AppError::TooManyRequests => ("请求过于频繁", "请稍等片刻再试。"),
         AppError::Internal(_) => (
             "系统暂时出现问题",
             "请稍后再试。如问题持续，请联系系统管理员。",
+        ),
+        AppError::Unavailable(_) => (
+            "此功能暂不可用",
+            "服务器缺少所需的组件，请将上面的提示转告系统管理员。",
         ),
     }
 }

@@ -9,6 +9,7 @@
 
 mod admin;
 mod admin_flow;
+mod admin_model;
 mod apply;
 mod assets;
 mod board;
@@ -23,10 +24,12 @@ mod list;
 mod login;
 mod notifications;
 mod queue;
+mod reports;
 mod sweeps;
 mod track;
 mod verify;
 mod view;
+mod warnings;
 
 use axum::Router;
 use axum::http::Uri;
@@ -49,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/intake", get(admin::show))
         .route("/admin/intake/rules", post(admin::save_rules))
         .route("/admin/flow", get(admin_flow::show).post(admin_flow::save))
+        .route("/admin/model", get(admin_model::show))
+        .route("/admin/model/retrain", post(admin_model::retrain))
         .route("/intake", get(intake::show).post(intake::submit))
         .route("/intake/link/{id}", post(intake::link))
         .route("/queue", get(queue::show))
@@ -57,6 +62,10 @@ pub fn router() -> Router<AppState> {
         .route("/insight", get(insight::show))
         .route("/insight/cases", get(insight::cases))
         .route("/insight/formulas", get(insight::formulas))
+        .route("/insight/warnings", get(warnings::show))
+        .route("/insight/warnings/{id}/{action}", post(warnings::act))
+        .route("/insight/reports", get(reports::show).post(reports::make))
+        .route("/insight/reports/{division}/{month}", get(reports::download))
         .route("/notifications", get(notifications::show))
         .route("/notifications/read-all", post(notifications::read_all))
         .route("/notifications/{id}/open", post(notifications::open))

@@ -85,6 +85,8 @@ async fn run_job(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
         CASE_JOB => check_case(state, job, now).await,
         super::sweeps::SWEEP_JOB => super::sweeps::run(state, job, now).await,
         "notify" => notify(state, job).await,
+        crate::warnings::WARNING_JOB => crate::warnings::run(state, job, now).await,
+        crate::report::MONTHLY_JOB => crate::report::run(state, job, now).await,
         other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
     }
 }

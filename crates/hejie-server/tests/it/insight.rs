@@ -15,7 +15,7 @@ use crate::support::{
 };
 
 /// An instant in China Standard Time, in November 2026.
-fn cst(day: u8, hour: u8) -> Timestamp {
+pub(crate) fn cst(day: u8, hour: u8) -> Timestamp {
     let date = Date::from_calendar_date(2026, Month::November, day).expect("a valid date");
     let time = Time::from_hms(hour, 0, 0).expect("a valid time");
     Timestamp::from_datetime(OffsetDateTime::new_in_offset(date, time, CST))
@@ -23,7 +23,7 @@ fn cst(day: u8, hour: u8) -> Timestamp {
 
 /// How a worked case ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum End {
+pub(crate) enum End {
     Open,
     Succeeded,
     Failed,
@@ -31,7 +31,12 @@ enum End {
 
 /// A case registered in `place`'s village on 20 November, accepted and dispatched to the village
 /// committee, and (unless `Open`) mediated and closed on 23 November. Returns (id, number).
-async fn case(app: &TestApp, place: Place, end: End, text: &str) -> (String, String) {
+pub(crate) async fn case(
+    app: &TestApp,
+    place: Place,
+    end: End,
+    text: &str,
+) -> (String, String) {
     app.state.set_now(cst(20, 9));
     let clerk = app.bearer(&format!("{}-window_clerk", place.key())).await;
     let mediator = app.bearer(&format!("{}-mediator", place.key())).await;

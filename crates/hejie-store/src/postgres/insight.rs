@@ -49,6 +49,9 @@ pub(super) async fn write_cells(
     for binds in insight::cell_upserts(cells) {
         exec(tx, insight::UPSERT_CELL, &binds).await?;
     }
+    for binds in insight::month_upserts(cells) {
+        exec(tx, insight::UPSERT_MONTH_CELL, &binds).await?;
+    }
     Ok(())
 }
 
@@ -121,6 +124,8 @@ const INTO_CASE_CELLS: &str =
 
 const INTO_CELLS: &str =
     "INSERT INTO agg_cells (division, parent, day, dispute_type, metric, value)";
+const INTO_MONTH_CELLS: &str =
+    "INSERT INTO agg_month_cells (division, parent, month, dispute_type, metric, value)";
 
 /// Replays the whole log into fresh cells and case rows inside `tx`.
 ///
@@ -132,7 +137,7 @@ pub(super) async fn rebuild(
     tx: &mut Transaction<'_, Postgres>,
     verify: bool,
 ) -> Result<RebuildReport> {
-    sqlx::query("LOCK TABLE agg_cells, agg_case_cells IN EXCLUSIVE MODE")
+    sqlx::query("LOCK TABLE agg_cells, agg_case_cells, agg_month_cells IN EXCLUSIVE MODE")
         .execute(&mut **tx)
         .await?;
     let mut rebuild = Rebuild::default();
@@ -159,12 +164,21 @@ pub(super) async fn rebuild(
         insert_many(tx, INTO_CASE_CELLS, &case_rows).await?;
         after = last;
     }
+    rebuild.close_months();
     if verify {
         let mut stream =
             sqlx::query_as::<_, (String, i64, String, String, i64)>(insight::SELECT_ALL_CELLS)
                 .fetch(&mut **tx);
         while let Some(row) = stream.try_next().await? {
             rebuild.check(row);
+        }
+        drop(stream);
+        let mut stream = sqlx::query_as::<_, (String, i64, String, String, i64)>(
+            insight::SELECT_ALL_MONTH_CELLS,
+        )
+        .fetch(&mut **tx);
+        while let Some(row) = stream.try_next().await? {
+            rebuild.check_month(row);
         }
     }
     let differences = rebuild.differences();
@@ -181,6 +195,11 @@ pub(super) async fn rebuild(
     }
     insert_many(tx, INTO_CELLS, &chunk).await?;
     cells += chunk.len() as u64;
+    exec(tx, insight::DELETE_ALL_MONTH_CELLS, &[]).await?;
+    let months: Vec<Vec<Bind>> = rebuild.month_binds().collect();
+    for chunk in months.chunks(10_000) {
+        insert_many(tx, INTO_MONTH_CELLS, chunk).await?;
+    }
     Ok(RebuildReport {
         cases: rebuild.cases,
         events: rebuild.events,
@@ -214,14 +233,14 @@ impl InsightStore for PgStore {
     }
 
     async fn metric_cases(&self, q: &MetricCasesQuery) -> Result<(Vec<CaseSummary>, u64)> {
-        let (page, count, binds) = insight::metric_cases_query(q);
+        let (page, binds, count, count_binds) = insight::metric_cases_query(q);
         let cases = bind_all(sqlx::query(AssertSqlSafe(page)), &binds)
             .fetch_all(self.pool())
             .await?
             .iter()
             .map(|r| case_row(r)?.to_summary())
             .collect::<Result<Vec<_>>>()?;
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count)), &binds)
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count)), &count_binds)
             .fetch_one(self.pool())
             .await?
             .try_get(0)?;

@@ -5,8 +5,10 @@
 //! version check, so of two writers at the same version exactly one proceeds.
 
 mod accounts;
+mod documents;
 mod insight;
 mod models;
+mod warnings;
 mod work;
 
 use std::str::FromStr;
@@ -69,6 +71,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "insight",
         include_str!("../../migrations/postgres/0008_insight.sql"),
+    ),
+    (
+        9,
+        "warnings",
+        include_str!("../../migrations/postgres/0009_warnings.sql"),
+    ),
+    (
+        10,
+        "documents",
+        include_str!("../../migrations/postgres/0010_documents.sql"),
+    ),
+    (
+        11,
+        "month_cells",
+        include_str!("../../migrations/postgres/0011_month_cells.sql"),
     ),
 ];
 
@@ -304,8 +321,9 @@ impl Store for PgStore {
                     // The queue order is read from each row's clocks.
                     work::backfill_due(&mut tx).await?;
                 }
-                if *version == 8 {
-                    // The indicator cells are folded from the log (ADR 0010).
+                if *version == 11 {
+                    // The indicator cells (migrations 8 and 11) are folded from the log
+                    // once both tables exist (ADR 0010).
                     insight::backfill(&mut tx).await?;
                 }
                 sqlx::query(

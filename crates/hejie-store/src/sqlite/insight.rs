@@ -32,6 +32,9 @@ pub(super) fn write(conn: &Connection, plan: &CellPlan) -> Result<()> {
     for binds in insight::cell_upserts(&plan.cells) {
         exec(conn, insight::UPSERT_CELL, &binds)?;
     }
+    for binds in insight::month_upserts(&plan.cells) {
+        exec(conn, insight::UPSERT_MONTH_CELL, &binds)?;
+    }
     for binds in &plan.case_deletes {
         exec(conn, insight::DELETE_CASE_CELL, binds)?;
     }
@@ -62,11 +65,17 @@ pub(super) fn rebuild(conn: &Connection, verify: bool) -> Result<RebuildReport> 
             insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
         }
     }
+    rebuild.close_months();
     if verify {
         let mut stmt = conn.prepare(insight::SELECT_ALL_CELLS)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             rebuild.check((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+        }
+        let mut stmt = conn.prepare(insight::SELECT_ALL_MONTH_CELLS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            rebuild.check_month((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
         }
     }
     let differences = rebuild.differences();
@@ -77,6 +86,13 @@ pub(super) fn rebuild(conn: &Connection, verify: bool) -> Result<RebuildReport> 
         for binds in rebuild.cell_binds() {
             insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
             cells += 1;
+        }
+    }
+    exec(conn, insight::DELETE_ALL_MONTH_CELLS, &[])?;
+    {
+        let mut insert = conn.prepare_cached(&for_sqlite(insight::INSERT_MONTH_CELL))?;
+        for binds in rebuild.month_binds() {
+            insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
         }
     }
     Ok(RebuildReport {
@@ -119,17 +135,18 @@ impl InsightStore for SqliteStore {
     }
 
     async fn metric_cases(&self, q: &MetricCasesQuery) -> Result<(Vec<CaseSummary>, u64)> {
-        let (page, count, binds) = insight::metric_cases_query(q);
+        let (page, binds, count, count_binds) = insight::metric_cases_query(q);
         let (rows, total): (Vec<CaseRow>, i64) = self
             .read(move |conn| {
-                let params = || params_from_iter(binds.iter().map(to_sql));
                 let rows = conn
                     .prepare_cached(&for_sqlite(&page))?
-                    .query_map(params(), case_row)?
+                    .query_map(params_from_iter(binds.iter().map(to_sql)), case_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 let total = conn
                     .prepare_cached(&for_sqlite(&count))?
-                    .query_row(params(), |r| r.get(0))?;
+                    .query_row(params_from_iter(count_binds.iter().map(to_sql)), |r| {
+                        r.get(0)
+                    })?;
                 Ok((rows, total))
             })
             .await?;

@@ -10,8 +10,10 @@
 //! the schema and prepare every statement again.
 
 mod accounts;
+mod documents;
 mod insight;
 mod models;
+mod warnings;
 mod work;
 mod writer;
 
@@ -83,6 +85,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "insight",
         include_str!("../../migrations/sqlite/0008_insight.sql"),
+    ),
+    (
+        9,
+        "warnings",
+        include_str!("../../migrations/sqlite/0009_warnings.sql"),
+    ),
+    (
+        10,
+        "documents",
+        include_str!("../../migrations/sqlite/0010_documents.sql"),
+    ),
+    (
+        11,
+        "month_cells",
+        include_str!("../../migrations/sqlite/0011_month_cells.sql"),
     ),
 ];
 
@@ -410,8 +427,9 @@ impl Store for SqliteStore {
                             // The queue order is read from each row's clocks.
                             work::backfill_due(conn)?;
                         }
-                        if *version == 8 {
-                            // The indicator cells are folded from the log (ADR 0010).
+                        if *version == 11 {
+                            // The indicator cells (migrations 8 and 11) are folded from the log
+                            // once both tables exist (ADR 0010).
                             insight::backfill(conn)?;
                         }
                         conn.execute(

@@ -8,6 +8,7 @@ use hejie_domain::user::Actor;
 use hejie_insight::cst_day;
 use hejie_store::insight::{
     CellGroup, CellQuery, CellRow, Litigation, MetricCasesQuery, Population, day_number,
+    split_months,
 };
 use hejie_store::{Committed, Store, service};
 
@@ -23,6 +24,7 @@ on_both_backends!(
     open_and_overdue_reads_the_queue_key,
     migration_backfills_cells_from_the_log,
     concurrent_writers_keep_cells_equal_to_a_rebuild,
+    whole_months_are_read_from_month_cells_that_a_rebuild_verifies,
 );
 
 fn day(h: i64) -> i64 {
@@ -616,7 +618,8 @@ async fn migration_backfills_cells_from_the_log(db: TestDb) {
     let rows_before = case_cells(&db).await;
     db.raw_exec(
         "DROP TABLE agg_cells; DROP TABLE agg_case_cells; DROP TABLE population; \
-         DROP TABLE litigation; DELETE FROM schema_migrations WHERE version = 8;",
+         DROP TABLE litigation; DROP TABLE agg_month_cells; \
+         DELETE FROM schema_migrations WHERE version IN (8, 11);",
     )
     .await
     .expect("go back to version 7");
@@ -667,4 +670,118 @@ async fn concurrent_writers_keep_cells_equal_to_a_rebuild(db: TestDb) {
     let report = store.rebuild_aggregates(true).await.expect("verify");
     assert_eq!(report.cases, 60);
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+fn date_day(y: i32, m: u8, d: u8) -> i64 {
+    let month = time::Month::try_from(m).expect("a month");
+    day_number(time::Date::from_calendar_date(y, month, d).expect("a date"))
+}
+
+/// `split_months(from, to)` as dates: the whole months (first days) and the day ranges left.
+#[test]
+fn periods_split_into_whole_months_and_ragged_days() {
+    type Ymd = (i32, u8, u8);
+    fn check(from: Ymd, to: Ymd, months: Option<(Ymd, Ymd)>, days: &[(Ymd, Ymd)]) {
+        let d = |(y, m, dd): Ymd| date_day(y, m, dd);
+        let got = split_months(d(from), d(to));
+        let want = (
+            months.map(|(a, b)| (d(a), d(b))),
+            days.iter().map(|&(a, b)| (d(a), d(b))).collect::<Vec<_>>(),
+        );
+        assert_eq!(got, want, "{from:?}..{to:?}");
+    }
+    // A whole month, a whole year, and a leap February.
+    check((2026, 10, 1), (2026, 10, 31), Some(((2026, 10, 1), (2026, 10, 1))), &[]);
+    check((2026, 1, 1), (2026, 12, 31), Some(((2026, 1, 1), (2026, 12, 1))), &[]);
+    check((2024, 2, 1), (2024, 2, 29), Some(((2024, 2, 1), (2024, 2, 1))), &[]);
+    // This month so far: no whole month, all days.
+    check((2026, 11, 1), (2026, 11, 21), None, &[((2026, 11, 1), (2026, 11, 21))]);
+    // This year so far: January to October whole, November's days.
+    check(
+        (2026, 1, 1),
+        (2026, 11, 21),
+        Some(((2026, 1, 1), (2026, 10, 1))),
+        &[((2026, 11, 1), (2026, 11, 21))],
+    );
+    // Ragged at both ends, across a year end.
+    check(
+        (2025, 12, 15),
+        (2026, 3, 10),
+        Some(((2026, 1, 1), (2026, 2, 1))),
+        &[((2025, 12, 15), (2025, 12, 31)), ((2026, 3, 1), (2026, 3, 10))],
+    );
+    // Within one month, and a single day.
+    check((2026, 3, 2), (2026, 3, 28), None, &[((2026, 3, 2), (2026, 3, 28))]);
+    check((2026, 3, 31), (2026, 3, 31), None, &[((2026, 3, 31), (2026, 3, 31))]);
+    // Two partial months with no whole one between them.
+    check(
+        (2026, 3, 15),
+        (2026, 4, 10),
+        None,
+        &[((2026, 3, 15), (2026, 4, 10))],
+    );
+}
+
+/// The scripted history is in March 2026: a query over whole months reads the month cells and
+/// gives the same sums as the day cells; a tampered month cell shows in whole-month queries
+/// only, and the verifying rebuild names and fixes it.
+async fn whole_months_are_read_from_month_cells_that_a_rebuild_verifies(db: TestDb) {
+    history(&db).await;
+    let store = db.store.as_ref();
+    let by_days = cells(store, county(), CellGroup::Total).await;
+    let span = |from: i64, to: i64, group: CellGroup| CellQuery {
+        division: county(),
+        from_day: from,
+        to_day: to,
+        dispute_type: None,
+        metrics: Vec::new(),
+        group,
+    };
+    let quarter = span(date_day(2026, 1, 1), date_day(2026, 3, 31), CellGroup::Total);
+    let ragged = span(date_day(2026, 2, 10), date_day(2026, 4, 20), CellGroup::Total);
+    assert_eq!(store.cells(&quarter).await.expect("quarter"), by_days);
+    assert_eq!(store.cells(&ragged).await.expect("ragged"), by_days);
+    let months = store
+        .cells(&span(date_day(2026, 1, 1), date_day(2026, 12, 31), CellGroup::Month))
+        .await
+        .expect("by month");
+    assert!(months.iter().all(|r| r.group == "2026-03"), "{months:?}");
+    assert_eq!(value(&months, "2026-03", "registered"), 4);
+    let by_type = store
+        .cells(&CellQuery {
+            dispute_type: Some("forest_land".to_owned()),
+            ..quarter.clone()
+        })
+        .await
+        .expect("by type");
+    assert_eq!(value(&by_type, "", "mediated"), 1);
+    let rows = db
+        .raw_query("SELECT COUNT(*) FROM agg_month_cells WHERE metric = 'registered'")
+        .await;
+    assert_ne!(rows[0][0], "0", "month cells are written with the events");
+
+    db.raw_exec(&format!(
+        "UPDATE agg_month_cells SET value = value + 7 WHERE division = '{}' \
+         AND metric = 'registered' AND dispute_type = 'neighbour'",
+        county()
+    ))
+    .await
+    .expect("tamper with a month cell");
+    assert_eq!(
+        value(&store.cells(&quarter).await.expect("quarter"), "", "registered"),
+        11
+    );
+    assert_eq!(
+        value(&cells(store, county(), CellGroup::Total).await, "", "registered"),
+        4,
+        "day cells are untouched"
+    );
+    let report = store.rebuild_aggregates(true).await.expect("rebuild");
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    assert!(
+        report.differences[0].starts_with(&format!("{} 2026-03月 neighbour registered", county())),
+        "{:?}",
+        report.differences
+    );
+    assert_eq!(store.cells(&quarter).await.expect("fixed"), by_days);
 }

@@ -4,8 +4,10 @@
 
 mod audit;
 mod contract;
+mod documents;
 mod fixture;
 mod harness;
 mod insight;
 mod models;
+mod warnings;
 mod work;
