@@ -644,15 +644,14 @@ pub async fn run(args: Args) -> Result<()> {
     } else {
         Vec::new()
     };
-    let (dashboards, drilldowns) =
-        if needs(Scenario::Dashboard) || needs(Scenario::Drilldown) {
-            if !args.cookie {
-                bail!("the insight scenarios are web pages: add --cookie");
-            }
-            insight_paths(&target, &jurisdiction).await?
-        } else {
-            (Vec::new(), Vec::new())
-        };
+    let (dashboards, drilldowns) = if needs(Scenario::Dashboard) || needs(Scenario::Drilldown) {
+        if !args.cookie {
+            bail!("the insight scenarios are web pages: add --cookie");
+        }
+        insight_paths(&target, &jurisdiction).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     println!(
         "hejie loadtest: {} ({}), user {} ({}), {} clients, {}s warm-up + {}s per scenario, auth by {}",
         args.url,

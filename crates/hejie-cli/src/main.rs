@@ -6,8 +6,8 @@ mod config;
 mod demo;
 mod import;
 mod loadtest;
-mod retrain;
 mod report;
+mod retrain;
 mod synth;
 
 use std::path::PathBuf;

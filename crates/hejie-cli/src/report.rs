@@ -54,7 +54,11 @@ fn area(state: &hejie_server::AppState, asked: Option<&str>) -> Result<DivisionC
     }
 }
 
-pub async fn run(store: Arc<dyn Store>, sealer: hejie_crypto::KeyedSealer, what: What) -> Result<()> {
+pub async fn run(
+    store: Arc<dyn Store>,
+    sealer: hejie_crypto::KeyedSealer,
+    what: What,
+) -> Result<()> {
     let What::Monthly {
         division,
         month,

@@ -34,9 +34,7 @@ pub const BODY_FAMILY: &str = "Noto Serif CJK SC";
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
     /// The font directories hold no font with the CJK family the templates use.
-    #[error(
-        "未找到中文字体“{family}”（查找目录：{dirs}）；请安装 fonts-noto-cjk 或配置字体目录"
-    )]
+    #[error("未找到中文字体“{family}”（查找目录：{dirs}）；请安装 fonts-noto-cjk 或配置字体目录")]
     NoCjkFont { family: &'static str, dirs: String },
     /// A font directory could not be read.
     #[error("无法读取字体目录 {dir}：{reason}")]

@@ -257,10 +257,7 @@ async fn month_warnings(
 ) -> Result<(Vec<WarningLine>, String), AppError> {
     let from = day_start(scope.period.from);
     let to = day_start(scope.period.to.next_day().unwrap_or(scope.period.to));
-    let stats = state
-        .store
-        .warning_stats(&scope.division, from, to)
-        .await?;
+    let stats = state.store.warning_stats(&scope.division, from, to).await?;
     let t = &stats.total;
     if t.raised == 0 {
         return Ok((Vec::new(), "本月未发出预警。".to_owned()));
@@ -314,7 +311,9 @@ async fn month_warnings(
             title: w.title.clone(),
             detail: crate::warnings::numbers(w),
             status: w.status.label().to_owned(),
-            outcome: w.outcome.map_or_else(|| "—".to_owned(), |o| o.label().to_owned()),
+            outcome: w
+                .outcome
+                .map_or_else(|| "—".to_owned(), |o| o.label().to_owned()),
         })
         .collect();
     Ok((lines, summary))
@@ -502,13 +501,7 @@ async fn gather(
         .collect();
     let bars = charts::bar_chart("types", "本月纠纷类型分布", &bars, "件");
     let (names, cols, values) = insight::heat(state, &scope).await?;
-    let heat = charts::heat_map(
-        "heat",
-        "各地区近12个月纠纷受理数",
-        &names,
-        &cols,
-        &values,
-    );
+    let heat = charts::heat_map("heat", "各地区近12个月纠纷受理数", &names, &cols, &values);
     let files = vec![
         ("trend.svg".to_owned(), for_pdf(&trend)),
         ("types.svg".to_owned(), for_pdf(&bars)),

@@ -60,8 +60,7 @@ pub trait DocumentStore: Send + Sync {
     ) -> Result<Vec<DocumentInfo>>;
 }
 
-pub const NEXT_VERSION: &str =
-    "SELECT COALESCE(MAX(version), 0) + 1 FROM documents WHERE key = $1";
+pub const NEXT_VERSION: &str = "SELECT COALESCE(MAX(version), 0) + 1 FROM documents WHERE key = $1";
 
 pub const INSERT_DOCUMENT: &str = "INSERT INTO documents (key, version, kind, division, period, \
      title, content_type, digest, size, created_by, created_at, body) \

@@ -197,7 +197,10 @@ pub trait Store:
     + InsightStore
     + DocumentStore
     + WarningStore
-    + Send + Sync + std::fmt::Debug + 'static
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
 {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

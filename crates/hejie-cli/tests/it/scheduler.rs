@@ -200,16 +200,18 @@ async fn test_jobs(db: &Db) -> (usize, usize, usize) {
     (done, pending, all - done - pending)
 }
 
-/// No job but the test's and the server's sweep job.
+/// No job but the test's and the server's own periodic jobs (sweeps, the early-warning scan,
+/// the monthly report).
 async fn assert_no_other_jobs(db: &Db) {
     assert_eq!(
         count(
             db,
-            "SELECT COUNT(*) FROM jobs WHERE key NOT LIKE 'test:%' AND key <> 'sweeps:generate'"
+            "SELECT COUNT(*) FROM jobs WHERE key NOT LIKE 'test:%' \
+             AND key NOT IN ('sweeps:generate', 'warnings:scan', 'report:monthly')"
         )
         .await,
         0,
-        "jobs other than the test's and the sweep job"
+        "jobs other than the test's and the server's periodic ones"
     );
 }
 

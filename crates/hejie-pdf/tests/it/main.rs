@@ -115,7 +115,10 @@ fn a_broken_template_or_a_file_outside_is_an_error() {
 
     let mut d = doc("协议", &["张三"], "条款");
     d.template = "#read(\"/etc/passwd\")";
-    assert!(render(&FONTS, &d).is_err(), "the server's disk is not readable");
+    assert!(
+        render(&FONTS, &d).is_err(),
+        "the server's disk is not readable"
+    );
 
     let mut d = doc("协议", &["张三"], "条款");
     d.files.push(("../x.svg".to_owned(), Vec::new()));

@@ -65,7 +65,10 @@ pub fn router() -> Router<AppState> {
         .route("/insight/warnings", get(warnings::show))
         .route("/insight/warnings/{id}/{action}", post(warnings::act))
         .route("/insight/reports", get(reports::show).post(reports::make))
-        .route("/insight/reports/{division}/{month}", get(reports::download))
+        .route(
+            "/insight/reports/{division}/{month}",
+            get(reports::download),
+        )
         .route("/notifications", get(notifications::show))
         .route("/notifications/read-all", post(notifications::read_all))
         .route("/notifications/{id}/open", post(notifications::open))

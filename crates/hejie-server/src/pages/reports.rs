@@ -132,7 +132,15 @@ pub async fn show(
     PageUser(me): PageUser,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
-    render(&state, &me, &q.division, &q.month, Errors::none(), StatusCode::OK).await
+    render(
+        &state,
+        &me,
+        &q.division,
+        &q.month,
+        Errors::none(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,7 +192,12 @@ pub async fn download(
         .await
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
-    Ok(pdf_response(&info.title, &info.period, &info.division, body))
+    Ok(pdf_response(
+        &info.title,
+        &info.period,
+        &info.division,
+        body,
+    ))
 }
 
 /// A PDF as an attachment named after the report (ASCII fallback for old clients).
@@ -203,10 +216,16 @@ pub fn pdf_response(title: &str, period: &str, division: &DivisionCode, body: Ve
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
     let mut res = (StatusCode::OK, body).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     res
 }

@@ -31,12 +31,7 @@ pub(crate) enum End {
 
 /// A case registered in `place`'s village on 20 November, accepted and dispatched to the village
 /// committee, and (unless `Open`) mediated and closed on 23 November. Returns (id, number).
-pub(crate) async fn case(
-    app: &TestApp,
-    place: Place,
-    end: End,
-    text: &str,
-) -> (String, String) {
+pub(crate) async fn case(app: &TestApp, place: Place, end: End, text: &str) -> (String, String) {
     app.state.set_now(cst(20, 9));
     let clerk = app.bearer(&format!("{}-window_clerk", place.key())).await;
     let mediator = app.bearer(&format!("{}-mediator", place.key())).await;

@@ -9,11 +9,11 @@ use axum::http::Method;
 use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::{CST, Timestamp};
 use hejie_server::report;
+use hejie_server::workflow::scheduler;
 use hejie_store::warnings::{
     NewWarning, WarningAction, WarningFilter, WarningKind, WarningLevel, WarningOutcome,
     WarningStep,
 };
-use hejie_server::workflow::scheduler;
 use time::{Date, Month, OffsetDateTime, Time};
 
 use crate::insight::{End, case, cst};
@@ -89,7 +89,10 @@ async fn the_report_prints_the_months_figures_in_chinese() {
         .expect("listed");
     for (step, note) in [
         (WarningStep::Acknowledge, "已收到"),
-        (WarningStep::Outcome(WarningOutcome::Confirmed), "经核实属实"),
+        (
+            WarningStep::Outcome(WarningOutcome::Confirmed),
+            "经核实属实",
+        ),
     ] {
         store
             .act_on_warning(
@@ -106,7 +109,10 @@ async fn the_report_prints_the_months_figures_in_chinese() {
             .expect("acted");
     }
     store
-        .raise_warnings(vec![spike("spike:test:dec", "十二月的预警")], december(1, 8))
+        .raise_warnings(
+            vec![spike("spike:test:dec", "十二月的预警")],
+            december(1, 8),
+        )
         .await
         .expect("raised");
     app.state.set_now(december(1, 9));
@@ -149,7 +155,10 @@ async fn the_report_prints_the_months_figures_in_chinese() {
     }
     // Typical cases name the parties by surname only.
     assert!(flat.contains("张某与李某因宅基地界址争执"), "{text}");
-    assert!(!flat.contains("张三"), "a party's full name was printed:\n{text}");
+    assert!(
+        !flat.contains("张三"),
+        "a party's full name was printed:\n{text}"
+    );
     // The chart's labels are text in the PDF too (the SVG was embedded with its fonts).
     assert!(flat.contains("近12个月纠纷受理数"), "{text}");
     assert!(!flat.contains("十二月的预警"), "{text}");
@@ -229,7 +238,10 @@ async fn a_supervisor_makes_downloads_and_remakes_a_report_from_the_page() {
     assert_eq!(page(&app, &other, &to).await.status, 404);
     assert_eq!(make(&app, &other, TOWN_A, "2026-11").await.status, 404);
     let listed = page(&app, &other, "/insight/reports").await.text;
-    assert!(!listed.contains(&format!("/insight/reports/{TOWN_A}/")), "{listed}");
+    assert!(
+        !listed.contains(&format!("/insight/reports/{TOWN_A}/")),
+        "{listed}"
+    );
     // A mediator has no access to indicators at all.
     let mediator = app.login("a-mediator").await;
     assert_eq!(page(&app, &mediator, "/insight/reports").await.status, 403);
@@ -257,7 +269,14 @@ async fn the_scheduler_makes_last_months_reports_on_the_first() {
         .await
         .expect("tick");
     let key = report::monthly_key(&code(COUNTY), "2026-11");
-    assert!(app.state.store.document(&key).await.expect("read").is_none());
+    assert!(
+        app.state
+            .store
+            .document(&key)
+            .await
+            .expect("read")
+            .is_none()
+    );
 
     app.state.set_now(december(1, 3));
     let report = scheduler::tick(&app.state, december(1, 3))

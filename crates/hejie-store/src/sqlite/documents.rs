@@ -96,7 +96,10 @@ impl DocumentStore for SqliteStore {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(&for_sqlite(q::SELECT_DOCUMENTS))?;
                 let rows = stmt
-                    .query_map(rusqlite::params![kind, pattern, i64::from(limit)], info_tuple)?
+                    .query_map(
+                        rusqlite::params![kind, pattern, i64::from(limit)],
+                        info_tuple,
+                    )?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(rows)
             })

@@ -86,10 +86,7 @@ async fn documents_are_listed_by_area_and_kind(db: TestDb) {
         ("330102001000", "2026-10", 3),
         ("330103000000", "2026-10", 4),
     ] {
-        store
-            .put_document(doc(d, p, b"x", t))
-            .await
-            .expect("put");
+        store.put_document(doc(d, p, b"x", t)).await.expect("put");
     }
     store
         .put_document(doc("330102000000", "2026-10", b"y", 5))

@@ -691,11 +691,31 @@ fn periods_split_into_whole_months_and_ragged_days() {
         assert_eq!(got, want, "{from:?}..{to:?}");
     }
     // A whole month, a whole year, and a leap February.
-    check((2026, 10, 1), (2026, 10, 31), Some(((2026, 10, 1), (2026, 10, 1))), &[]);
-    check((2026, 1, 1), (2026, 12, 31), Some(((2026, 1, 1), (2026, 12, 1))), &[]);
-    check((2024, 2, 1), (2024, 2, 29), Some(((2024, 2, 1), (2024, 2, 1))), &[]);
+    check(
+        (2026, 10, 1),
+        (2026, 10, 31),
+        Some(((2026, 10, 1), (2026, 10, 1))),
+        &[],
+    );
+    check(
+        (2026, 1, 1),
+        (2026, 12, 31),
+        Some(((2026, 1, 1), (2026, 12, 1))),
+        &[],
+    );
+    check(
+        (2024, 2, 1),
+        (2024, 2, 29),
+        Some(((2024, 2, 1), (2024, 2, 1))),
+        &[],
+    );
     // This month so far: no whole month, all days.
-    check((2026, 11, 1), (2026, 11, 21), None, &[((2026, 11, 1), (2026, 11, 21))]);
+    check(
+        (2026, 11, 1),
+        (2026, 11, 21),
+        None,
+        &[((2026, 11, 1), (2026, 11, 21))],
+    );
     // This year so far: January to October whole, November's days.
     check(
         (2026, 1, 1),
@@ -708,11 +728,24 @@ fn periods_split_into_whole_months_and_ragged_days() {
         (2025, 12, 15),
         (2026, 3, 10),
         Some(((2026, 1, 1), (2026, 2, 1))),
-        &[((2025, 12, 15), (2025, 12, 31)), ((2026, 3, 1), (2026, 3, 10))],
+        &[
+            ((2025, 12, 15), (2025, 12, 31)),
+            ((2026, 3, 1), (2026, 3, 10)),
+        ],
     );
     // Within one month, and a single day.
-    check((2026, 3, 2), (2026, 3, 28), None, &[((2026, 3, 2), (2026, 3, 28))]);
-    check((2026, 3, 31), (2026, 3, 31), None, &[((2026, 3, 31), (2026, 3, 31))]);
+    check(
+        (2026, 3, 2),
+        (2026, 3, 28),
+        None,
+        &[((2026, 3, 2), (2026, 3, 28))],
+    );
+    check(
+        (2026, 3, 31),
+        (2026, 3, 31),
+        None,
+        &[((2026, 3, 31), (2026, 3, 31))],
+    );
     // Two partial months with no whole one between them.
     check(
         (2026, 3, 15),
@@ -737,12 +770,24 @@ async fn whole_months_are_read_from_month_cells_that_a_rebuild_verifies(db: Test
         metrics: Vec::new(),
         group,
     };
-    let quarter = span(date_day(2026, 1, 1), date_day(2026, 3, 31), CellGroup::Total);
-    let ragged = span(date_day(2026, 2, 10), date_day(2026, 4, 20), CellGroup::Total);
+    let quarter = span(
+        date_day(2026, 1, 1),
+        date_day(2026, 3, 31),
+        CellGroup::Total,
+    );
+    let ragged = span(
+        date_day(2026, 2, 10),
+        date_day(2026, 4, 20),
+        CellGroup::Total,
+    );
     assert_eq!(store.cells(&quarter).await.expect("quarter"), by_days);
     assert_eq!(store.cells(&ragged).await.expect("ragged"), by_days);
     let months = store
-        .cells(&span(date_day(2026, 1, 1), date_day(2026, 12, 31), CellGroup::Month))
+        .cells(&span(
+            date_day(2026, 1, 1),
+            date_day(2026, 12, 31),
+            CellGroup::Month,
+        ))
         .await
         .expect("by month");
     assert!(months.iter().all(|r| r.group == "2026-03"), "{months:?}");
@@ -768,11 +813,19 @@ async fn whole_months_are_read_from_month_cells_that_a_rebuild_verifies(db: Test
     .await
     .expect("tamper with a month cell");
     assert_eq!(
-        value(&store.cells(&quarter).await.expect("quarter"), "", "registered"),
+        value(
+            &store.cells(&quarter).await.expect("quarter"),
+            "",
+            "registered"
+        ),
         11
     );
     assert_eq!(
-        value(&cells(store, county(), CellGroup::Total).await, "", "registered"),
+        value(
+            &cells(store, county(), CellGroup::Total).await,
+            "",
+            "registered"
+        ),
         4,
         "day cells are untouched"
     );

@@ -363,7 +363,12 @@ async fn the_list_is_scoped_filtered_and_paged(db: TestDb) {
     // By when they were raised: a later one is in its window, the first five are not.
     store
         .raise_warnings(
-            vec![warning("f", WarningKind::Spike, WarningLevel::Yellow, town())],
+            vec![warning(
+                "f",
+                WarningKind::Spike,
+                WarningLevel::Yellow,
+                town(),
+            )],
             at(48),
         )
         .await
