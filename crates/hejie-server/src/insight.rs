@@ -250,9 +250,15 @@ pub async fn totals(state: &AppState, scope: &Scope, period: Period) -> Result<T
     Ok(t)
 }
 
-/// The figures from outside the case log for an area and period. The open and overdue counts
-/// are a point-in-time figure (now), whatever the period.
-pub async fn context(state: &AppState, scope: &Scope, period: Period) -> Result<Context, AppError> {
+/// The figures from outside the case log for an area and period, with the open and overdue
+/// counts given: those are a point-in-time figure (now), whatever the period, so a page reads
+/// them once (see [`open_and_overdue`]) for all the periods it compares.
+pub async fn context(
+    state: &AppState,
+    scope: &Scope,
+    period: Period,
+    (open, overdue): (i64, i64),
+) -> Result<Context, AppError> {
     let population = state
         .store
         .population(&scope.division, period.to.year())
@@ -266,10 +272,6 @@ pub async fn context(state: &AppState, scope: &Scope, period: Period) -> Result<
             &month_text(period.to),
         )
         .await?;
-    let (open, overdue) = state
-        .store
-        .open_and_overdue(&scope.division, state.now())
-        .await?;
     Ok(Context {
         population,
         litigation,
@@ -277,6 +279,14 @@ pub async fn context(state: &AppState, scope: &Scope, period: Period) -> Result<
         open,
         overdue,
     })
+}
+
+/// The open cases of an area now, and how many of them are past a running deadline.
+pub async fn open_and_overdue(state: &AppState, scope: &Scope) -> Result<(i64, i64), AppError> {
+    Ok(state
+        .store
+        .open_and_overdue(&scope.division, state.now())
+        .await?)
 }
 
 /// Indicators that have no value yet because their source is not recorded anywhere: the court's
@@ -444,9 +454,10 @@ pub async fn indicators(
     let t = totals(state, scope, p).await?;
     let tp = totals(state, scope, prev).await?;
     let tl = totals(state, scope, last).await?;
-    let c = context(state, scope, p).await?;
-    let cp = context(state, scope, prev).await?;
-    let cl = context(state, scope, last).await?;
+    let now = open_and_overdue(state, scope).await?;
+    let c = context(state, scope, p, now).await?;
+    let cp = context(state, scope, prev, now).await?;
+    let cl = context(state, scope, last, now).await?;
     Ok(Indicator::ALL
         .iter()
         .map(|&i| Row {
