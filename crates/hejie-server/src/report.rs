@@ -15,7 +15,7 @@ use hejie_domain::timestamp::{CST, Timestamp};
 use hejie_insight::indicators::Indicator;
 use hejie_store::documents::{DocumentInfo, NewDocument};
 use hejie_store::warnings::{WarningFilter, WarningLevel};
-use hejie_store::work::{Effects, Job, NewJob};
+use hejie_store::work::Job;
 use hejie_store::{CaseSummary, StoreError};
 use serde::Serialize;
 use time::{Date, Month, OffsetDateTime, Time};
@@ -649,27 +649,14 @@ pub fn monthly_areas(state: &AppState) -> Vec<DivisionCode> {
 
 /// Schedules the monthly job unless it is already scheduled.
 pub async fn ensure_scheduled(state: &AppState) -> Result<(), StoreError> {
-    let pending = state
-        .store
-        .job(MONTHLY_JOB_KEY)
-        .await?
-        .is_some_and(|j| j.status == "pending");
-    if pending {
-        return Ok(());
-    }
     let today = state.now().to_datetime().to_offset(CST).date();
-    state
-        .store
-        .apply_effects(Effects {
-            schedule: vec![NewJob {
-                key: MONTHLY_JOB_KEY.to_owned(),
-                kind: MONTHLY_JOB.to_owned(),
-                due_at: next_first(today),
-                payload: "{}".to_owned(),
-            }],
-            ..Effects::default()
-        })
-        .await
+    crate::workflow::scheduler::ensure_periodic(
+        state,
+        MONTHLY_JOB_KEY,
+        MONTHLY_JOB,
+        next_first(today),
+    )
+    .await
 }
 
 /// The job on the 1st: makes last month's report for every area, then schedules itself for the
@@ -687,17 +674,5 @@ pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
             tracing::warn!(division = %division, error = %e, "monthly report failed");
         }
     }
-    state
-        .store
-        .apply_effects(Effects {
-            complete: Some(job.lease.clone()),
-            schedule: vec![NewJob {
-                key: MONTHLY_JOB_KEY.to_owned(),
-                kind: MONTHLY_JOB.to_owned(),
-                due_at: next_first(today),
-                payload: "{}".to_owned(),
-            }],
-            ..Effects::default()
-        })
-        .await
+    crate::workflow::scheduler::run_again(state, job, next_first(today)).await
 }

@@ -30,7 +30,7 @@ use hejie_store::warnings::{
     ActError, NewWarning, PartyCases, Warning, WarningAction, WarningEntry, WarningFilter,
     WarningKind, WarningLevel, WarningRefusal, WarningStats, WarningStatus, WarningStep,
 };
-use hejie_store::work::{Effects, Job, NewJob};
+use hejie_store::work::Job;
 use hejie_store::{CaseFilter, StoreError};
 use serde_json::json;
 use time::{Date, Duration, OffsetDateTime, Time};
@@ -402,42 +402,13 @@ async fn case_warnings(
 pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     scan(state, now).await?;
     let tomorrow = cst_date(now) + Duration::days(1);
-    state
-        .store
-        .apply_effects(Effects {
-            complete: Some(job.lease.clone()),
-            schedule: vec![NewJob {
-                key: WARNING_JOB_KEY.to_owned(),
-                kind: WARNING_JOB.to_owned(),
-                due_at: cst_midnight(tomorrow).plus_seconds(6 * 3600),
-                payload: "{}".to_owned(),
-            }],
-            ..Effects::default()
-        })
-        .await
+    let next = cst_midnight(tomorrow).plus_seconds(6 * 3600);
+    crate::workflow::scheduler::run_again(state, job, next).await
 }
 
 /// Makes sure the scan job exists (run at start-up); leaves a pending one alone.
 pub async fn ensure_scheduled(state: &AppState) -> Result<(), StoreError> {
-    let pending = state
-        .store
-        .job(WARNING_JOB_KEY)
-        .await?
-        .is_some_and(|j| j.status == "pending");
-    if pending {
-        return Ok(());
-    }
-    state
-        .store
-        .apply_effects(Effects {
-            schedule: vec![NewJob {
-                key: WARNING_JOB_KEY.to_owned(),
-                kind: WARNING_JOB.to_owned(),
-                due_at: state.now(),
-                payload: "{}".to_owned(),
-            }],
-            ..Effects::default()
-        })
+    crate::workflow::scheduler::ensure_periodic(state, WARNING_JOB_KEY, WARNING_JOB, state.now())
         .await
 }
 

@@ -5,7 +5,7 @@
 use hejie_domain::case::{CaseId, ClockKind, Command, Meta};
 use hejie_domain::timestamp::Timestamp;
 use hejie_store::StoreError;
-use hejie_store::work::{Effects, Job};
+use hejie_store::work::{Effects, Job, NewJob};
 
 use super::{CASE_JOB, Flow, escalation_due, plan, system_actor, upper_centre};
 use crate::state::AppState;
@@ -217,5 +217,51 @@ async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), S
             .append_with(after.id, st.version(), events, after, fx)
             .await
             .map(|_| ())
+    }
+}
+
+/// Makes sure one of the server's own periodic jobs (sweeps, the warning scan, the monthly
+/// report) is scheduled, at `due_at`; leaves a pending one alone. Run at start-up.
+pub async fn ensure_periodic(
+    state: &AppState,
+    key: &str,
+    kind: &str,
+    due_at: Timestamp,
+) -> Result<(), StoreError> {
+    let pending = state
+        .store
+        .job(key)
+        .await?
+        .is_some_and(|j| j.status == "pending");
+    if pending {
+        return Ok(());
+    }
+    state
+        .store
+        .apply_effects(Effects {
+            schedule: vec![periodic(key, kind, due_at)],
+            ..Effects::default()
+        })
+        .await
+}
+
+/// Completes a run of a periodic job and schedules its next run, in one transaction.
+pub async fn run_again(state: &AppState, job: &Job, due_at: Timestamp) -> Result<(), StoreError> {
+    state
+        .store
+        .apply_effects(Effects {
+            complete: Some(job.lease.clone()),
+            schedule: vec![periodic(&job.key, &job.kind, due_at)],
+            ..Effects::default()
+        })
+        .await
+}
+
+fn periodic(key: &str, kind: &str, due_at: Timestamp) -> NewJob {
+    NewJob {
+        key: key.to_owned(),
+        kind: kind.to_owned(),
+        due_at,
+        payload: "{}".to_owned(),
     }
 }

@@ -6,7 +6,7 @@ use hejie_domain::division::{DivisionCode, Level};
 use hejie_domain::timestamp::{CST, Timestamp};
 use hejie_domain::user::User;
 use hejie_store::StoreError;
-use hejie_store::work::{Effects, Job, NewJob, SweepCompletion, SweepFilter, SweepTask};
+use hejie_store::work::{Job, SweepCompletion, SweepFilter, SweepTask};
 use time::{Date, Duration, Month, OffsetDateTime, Time};
 
 use crate::error::AppError;
@@ -84,43 +84,12 @@ pub fn tasks_for(state: &AppState, now: Timestamp) -> Vec<SweepTask> {
 pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     state.store.put_sweeps(tasks_for(state, now)).await?;
     let tomorrow = now.to_datetime().to_offset(CST).date() + Duration::days(1);
-    state
-        .store
-        .apply_effects(Effects {
-            complete: Some(job.lease.clone()),
-            schedule: vec![NewJob {
-                key: SWEEP_JOB_KEY.to_owned(),
-                kind: SWEEP_JOB.to_owned(),
-                due_at: midnight(tomorrow).plus_seconds(300),
-                payload: "{}".to_owned(),
-            }],
-            ..Effects::default()
-        })
-        .await
+    super::scheduler::run_again(state, job, midnight(tomorrow).plus_seconds(300)).await
 }
 
 /// Makes sure the sweep job exists (run at start-up); leaves a pending one alone.
 pub async fn ensure_scheduled(state: &AppState) -> Result<(), StoreError> {
-    let pending = state
-        .store
-        .job(SWEEP_JOB_KEY)
-        .await?
-        .is_some_and(|j| j.status == "pending");
-    if pending {
-        return Ok(());
-    }
-    state
-        .store
-        .apply_effects(Effects {
-            schedule: vec![NewJob {
-                key: SWEEP_JOB_KEY.to_owned(),
-                kind: SWEEP_JOB.to_owned(),
-                due_at: state.now(),
-                payload: "{}".to_owned(),
-            }],
-            ..Effects::default()
-        })
-        .await
+    super::scheduler::ensure_periodic(state, SWEEP_JOB_KEY, SWEEP_JOB, state.now()).await
 }
 
 /// The sweeps a user is responsible for or oversees: their organisation's, or within their
