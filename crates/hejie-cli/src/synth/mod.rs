@@ -13,8 +13,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-/// How many registrations go into one transaction.
-const BATCH: usize = 500;
+/// How many registrations go into one write (the store sums their indicator cells before
+/// writing them, so bigger batches write fewer cell rows).
+const BATCH: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {

@@ -8,7 +8,7 @@ use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::Timestamp;
 use rusqlite::{Connection, params_from_iter};
 
-use super::{SqliteStore, case_row, event_row, exec, to_sql};
+use super::{SqliteStore, case_row, event_row, exec};
 use crate::insight::{
     self, CellKey, CellPlan, CellQuery, CellRow, InsightStore, Litigation, MetricCasesQuery,
     Population, Rebuild, RebuildReport,
@@ -58,11 +58,11 @@ pub(super) fn rebuild(conn: &Connection, verify: bool) -> Result<RebuildReport> 
         // `events` on the same connection is fine: the read does not touch the written table.
         while let Some(r) = rows.next()? {
             for binds in rebuild.feed(&event_row(r)?)? {
-                insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
+                insert.execute(params_from_iter(binds.iter()))?;
             }
         }
         for binds in rebuild.finish_case() {
-            insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
+            insert.execute(params_from_iter(binds.iter()))?;
         }
     }
     rebuild.close_months();
@@ -84,7 +84,7 @@ pub(super) fn rebuild(conn: &Connection, verify: bool) -> Result<RebuildReport> 
     {
         let mut insert = conn.prepare_cached(&for_sqlite(insight::INSERT_CELL))?;
         for binds in rebuild.cell_binds() {
-            insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
+            insert.execute(params_from_iter(binds.iter()))?;
             cells += 1;
         }
     }
@@ -92,7 +92,7 @@ pub(super) fn rebuild(conn: &Connection, verify: bool) -> Result<RebuildReport> 
     {
         let mut insert = conn.prepare_cached(&for_sqlite(insight::INSERT_MONTH_CELL))?;
         for binds in rebuild.month_binds() {
-            insert.execute(params_from_iter(binds.iter().map(to_sql)))?;
+            insert.execute(params_from_iter(binds.iter()))?;
         }
     }
     Ok(RebuildReport {
@@ -124,7 +124,7 @@ impl InsightStore for SqliteStore {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(&for_sqlite(&query))?;
                 let rows = stmt
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), |r| {
+                    .query_map(params_from_iter(binds.iter()), |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -140,13 +140,11 @@ impl InsightStore for SqliteStore {
             .read(move |conn| {
                 let rows = conn
                     .prepare_cached(&for_sqlite(&page))?
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), case_row)?
+                    .query_map(params_from_iter(binds.iter()), case_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 let total = conn
                     .prepare_cached(&for_sqlite(&count))?
-                    .query_row(params_from_iter(count_binds.iter().map(to_sql)), |r| {
-                        r.get(0)
-                    })?;
+                    .query_row(params_from_iter(count_binds.iter()), |r| r.get(0))?;
                 Ok((rows, total))
             })
             .await?;
@@ -180,10 +178,7 @@ impl InsightStore for SqliteStore {
                 let rows = conn
                     .prepare_cached(&for_sqlite(insight::SELECT_POPULATION))?
                     .query_map(
-                        params_from_iter([
-                            to_sql(&crate::sql::Bind::Int(year.into())),
-                            to_sql(&area),
-                        ]),
+                        params_from_iter([crate::sql::Bind::Int(year.into()), area]),
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -221,7 +216,7 @@ impl InsightStore for SqliteStore {
             .read(move |conn| {
                 let rows = conn
                     .prepare_cached(&for_sqlite(insight::SELECT_LITIGATION))?
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), |r| {
+                    .query_map(params_from_iter(binds.iter()), |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -243,7 +238,7 @@ impl InsightStore for SqliteStore {
         self.read(move |conn| {
             Ok(conn
                 .prepare_cached(&for_sqlite(insight::OPEN_AND_OVERDUE))?
-                .query_row(params_from_iter(binds.iter().map(to_sql)), |r| {
+                .query_row(params_from_iter(binds.iter()), |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?)
         })

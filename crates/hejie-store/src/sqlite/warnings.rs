@@ -5,7 +5,7 @@ use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-use super::{SqliteStore, exec, to_sql};
+use super::{SqliteStore, exec};
 use crate::sql::{Bind, for_sqlite};
 use crate::warnings::{
     self as q, ActError, EntryRow, NewWarning, PartyCases, PartyRow, Raise, StatsRow, Warning,
@@ -52,7 +52,7 @@ fn raise(conn: &Connection, w: &NewWarning, now: Timestamp) -> Result<bool> {
             let binds = q::insert_binds(w, now);
             let id: Option<i64> = conn
                 .prepare_cached(&for_sqlite(q::INSERT_WARNING))?
-                .query_row(params_from_iter(binds.iter().map(to_sql)), |r| r.get(0))
+                .query_row(params_from_iter(binds.iter()), |r| r.get(0))
                 .optional()?;
             let Some(id) = id else {
                 return Ok(false);
@@ -98,11 +98,11 @@ impl WarningStore for SqliteStore {
             .read(move |conn| {
                 let rows = conn
                     .prepare_cached(&for_sqlite(&page))?
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), warning_row)?
+                    .query_map(params_from_iter(binds.iter()), warning_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 let n: i64 = conn
                     .prepare_cached(&for_sqlite(&count))?
-                    .query_row(params_from_iter(binds.iter().map(to_sql)), |r| r.get(0))?;
+                    .query_row(params_from_iter(binds.iter()), |r| r.get(0))?;
                 Ok((rows, n))
             })
             .await?;
@@ -189,7 +189,7 @@ impl WarningStore for SqliteStore {
             .read(move |conn| {
                 Ok(conn
                     .prepare_cached(&for_sqlite(q::SELECT_STATS))?
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), |r| {
+                    .query_map(params_from_iter(binds.iter()), |r| {
                         Ok((
                             r.get(0)?,
                             r.get(1)?,

@@ -8,7 +8,7 @@ use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::UserId;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-use super::{SqliteStore, append, case_row, exec, to_sql};
+use super::{SqliteStore, append, case_row, exec};
 use crate::sql::for_sqlite;
 use crate::work::{
     self, Delivery, DeliveryResult, Effects, Job, JobCounts, JobInfo, JobLease, Notification,
@@ -48,7 +48,7 @@ pub(super) fn apply_effects(conn: &Connection, effects: &Effects, now: Timestamp
         let mut stmt = conn.prepare_cached(&for_sqlite(work::INSERT_NOTIFICATION))?;
         for n in &effects.notify {
             let binds = work::notification_binds(n, now);
-            stmt.execute(params_from_iter(binds.iter().map(to_sql)))?;
+            stmt.execute(params_from_iter(binds.iter()))?;
         }
     }
     Ok(())
@@ -287,7 +287,7 @@ impl WorkStore for SqliteStore {
             .writer
             .write(move |conn| {
                 let mut stmt = conn.prepare(&for_sqlite(&query))?;
-                Ok(stmt.execute(params_from_iter(binds.iter().map(to_sql)))?)
+                Ok(stmt.execute(params_from_iter(binds.iter()))?)
             })
             .await?;
         Ok(n as u64)
@@ -373,7 +373,7 @@ impl WorkStore for SqliteStore {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(&for_sqlite(&query))?;
                 let rows = stmt
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), case_row)?
+                    .query_map(params_from_iter(binds.iter()), case_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(rows)
             })
@@ -387,7 +387,7 @@ impl WorkStore for SqliteStore {
             .read(move |conn| {
                 Ok(conn
                     .prepare_cached(&for_sqlite(&query))?
-                    .query_row(params_from_iter(binds.iter().map(to_sql)), |r| r.get(0))?)
+                    .query_row(params_from_iter(binds.iter()), |r| r.get(0))?)
             })
             .await?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -403,7 +403,7 @@ impl WorkStore for SqliteStore {
                 let mut stmt = conn.prepare_cached(&for_sqlite(work::INSERT_SWEEP))?;
                 let mut n = 0u64;
                 for b in &binds {
-                    n += stmt.execute(params_from_iter(b.iter().map(to_sql)))? as u64;
+                    n += stmt.execute(params_from_iter(b.iter()))? as u64;
                 }
                 Ok(n)
             })
@@ -416,7 +416,7 @@ impl WorkStore for SqliteStore {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(&for_sqlite(&query))?;
                 let rows = stmt
-                    .query_map(params_from_iter(binds.iter().map(to_sql)), sweep_row)?
+                    .query_map(params_from_iter(binds.iter()), sweep_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(rows)
             })

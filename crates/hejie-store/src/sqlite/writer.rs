@@ -85,37 +85,6 @@ impl Writer {
         rx.await
             .map_err(|_| StoreError::Database("writer thread dropped the write".to_owned()))?
     }
-
-    /// Queues one write per item, so each succeeds or fails on its own within the same batch.
-    pub(super) async fn write_many<I, T, F>(&self, items: Vec<I>, work: F) -> Result<Vec<Result<T>>>
-    where
-        I: Send + 'static,
-        T: Send + 'static,
-        F: Fn(&Connection, I) -> Result<T> + Send + Sync + Clone + 'static,
-    {
-        let mut waits = Vec::with_capacity(items.len());
-        for item in items {
-            let (reply, rx) = oneshot::channel();
-            let work = work.clone();
-            self.tx
-                .send(Box::new(Op {
-                    work: Some(move |conn: &Connection| work(conn, item)),
-                    out: None,
-                    reply: Some(reply),
-                }))
-                .map_err(|_| StoreError::Database("writer thread has stopped".to_owned()))?;
-            waits.push(rx);
-        }
-        let mut out = Vec::with_capacity(waits.len());
-        for rx in waits {
-            out.push(
-                rx.await.map_err(|_| {
-                    StoreError::Database("writer thread dropped the write".to_owned())
-                })?,
-            );
-        }
-        Ok(out)
-    }
 }
 
 fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>) {

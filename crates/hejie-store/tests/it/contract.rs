@@ -840,10 +840,29 @@ async fn a_batch_commits_the_valid_and_refuses_the_invalid_without_gaps(db: Test
         "the case whose id was reused is untouched"
     );
 
-    assert_eq!(all_cases(store).await.len(), 5);
+    // The same id twice in one batch: the first registers, the second is refused.
+    let twice = new_case_id();
+    let (batch, _) = batch_of(&[Some(twice), Some(twice)]);
+    let results = store.create_cases(batch).await.expect("create cases");
+    assert_eq!(
+        results[0]
+            .as_ref()
+            .expect("the first commits")
+            .number
+            .as_str(),
+        "339021-2026-00006"
+    );
+    assert!(
+        matches!(&results[1], Err(StoreError::Duplicate(_))),
+        "{}: an id repeated within the batch gave {:?}",
+        db.backend(),
+        results[1]
+    );
+
+    assert_eq!(all_cases(store).await.len(), 6);
     assert_eq!(
         register(store, at(9)).await.number.as_str(),
-        "339021-2026-00006"
+        "339021-2026-00007"
     );
     assert_intact(store).await;
 }
