@@ -156,7 +156,9 @@ impl InsightStore for SqliteStore {
     }
 
     async fn rebuild_aggregates(&self, verify: bool) -> Result<RebuildReport> {
-        self.writer.write(move |conn| rebuild(conn, verify)).await
+        self.writer
+            .write_alone(move |conn| rebuild(conn, verify))
+            .await
     }
 
     async fn put_population(&self, rows: &[Population]) -> Result<u64> {

@@ -332,26 +332,31 @@ fn exec(conn: &Connection, sql: &str, binds: &[Bind]) -> Result<usize> {
     Ok(stmt.execute(params_from_iter(binds.iter()))?)
 }
 
-/// Inserts a sealed event row and returns its global sequence number.
+/// Inserts a sealed event row and returns its global sequence number. The statement runs to
+/// completion (`RETURNING` read by `query_row` would reset it mid-way, which makes SQLite close
+/// its statement journal the slow way).
 fn insert_event(conn: &Connection, row: &EventRow) -> Result<i64> {
-    let mut stmt = conn.prepare_cached(&for_sqlite(sql::INSERT_EVENT))?;
-    Ok(stmt.query_row(
-        rusqlite::params![
-            row.case_id,
-            row.version,
-            row.kind,
-            row.occurred_at,
-            row.actor_id,
-            row.division,
-            row.recorded_at,
-            row.meta,
-            row.body,
-            row.prev_hash,
-            row.hash
-        ],
-        |r| r.get(0),
-    )?)
+    let mut stmt = conn.prepare_cached(INSERT_EVENT_SQLITE)?;
+    stmt.execute(rusqlite::params![
+        row.case_id,
+        row.version,
+        row.kind,
+        row.occurred_at,
+        row.actor_id,
+        row.division,
+        row.recorded_at,
+        row.meta,
+        row.body,
+        row.prev_hash,
+        row.hash
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
+
+/// [`sql::INSERT_EVENT`] without its `RETURNING` clause, in SQLite's placeholders.
+const INSERT_EVENT_SQLITE: &str = "INSERT INTO events (case_id, version, kind, occurred_at, \
+     actor_id, division, recorded_at, meta, body, prev_hash, hash) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Committed> {
     let series = format!("{}-{:04}", new.prefix, new.year);
@@ -509,8 +514,9 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> Result<()> {
+        // Alone: a migration that backfills rewrites whole tables.
         self.writer
-            .write(|conn| {
+            .write_alone(|conn| {
                 conn.execute_batch(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (
                         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -638,7 +644,7 @@ impl Store for SqliteStore {
 
     async fn create_cases(&self, new: Vec<NewCase>) -> Result<Vec<Result<Committed>>> {
         self.writer
-            .write(move |conn| create_many(conn, new, now()))
+            .write_alone(move |conn| create_many(conn, new, now()))
             .await
     }
 

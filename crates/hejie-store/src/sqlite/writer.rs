@@ -12,12 +12,15 @@ const MAX_BATCH: usize = 1024;
 
 /// One queued write: runs inside the batch transaction, then learns whether the batch committed.
 trait Job: Send {
+    /// Whether the job takes a transaction of its own instead of joining a group commit.
+    fn alone(&self) -> bool;
     fn run(&mut self, conn: &Connection);
     fn failed(&self) -> bool;
     fn complete(self: Box<Self>, commit: std::result::Result<(), String>);
 }
 
 struct Op<T, F> {
+    alone: bool,
     work: Option<F>,
     out: Option<Result<T>>,
     reply: Option<oneshot::Sender<Result<T>>>,
@@ -28,6 +31,10 @@ where
     T: Send,
     F: FnOnce(&Connection) -> Result<T> + Send,
 {
+    fn alone(&self) -> bool {
+        self.alone
+    }
+
     fn run(&mut self, conn: &Connection) {
         if let Some(work) = self.work.take() {
             self.out = Some(work(conn));
@@ -74,9 +81,31 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        self.queue(false, work).await
+    }
+
+    /// Queues a large `work` (a bulk registration) to run in a transaction of its own, without a
+    /// savepoint, and waits until it is durable. A savepoint copies every page the work changes
+    /// into the sub-journal, and each statement then walks that journal when it ends, which made
+    /// bulk loads slower the bigger the database grew. Alone, a failure rolls back the whole
+    /// transaction, which holds nothing else.
+    pub(super) async fn write_alone<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.queue(true, work).await
+    }
+
+    async fn queue<T, F>(&self, alone: bool, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Box::new(Op {
+                alone,
                 work: Some(work),
                 out: None,
                 reply: Some(reply),
@@ -88,15 +117,28 @@ impl Writer {
 }
 
 fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>) {
-    while let Ok(first) = rx.recv() {
+    // A job that must run alone, taken off the queue while a group was being gathered.
+    let mut carried: Option<Box<dyn Job>> = None;
+    loop {
+        let Some(first) = carried.take().or_else(|| rx.recv().ok()) else {
+            return;
+        };
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while !batch[0].alone() && batch.len() < MAX_BATCH {
             match rx.try_recv() {
+                Ok(job) if job.alone() => {
+                    carried = Some(job);
+                    break;
+                }
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
-        let commit = run_batch(&conn, &mut batch);
+        let commit = if batch[0].alone() {
+            run_alone(&conn, batch[0].as_mut())
+        } else {
+            run_batch(&conn, &mut batch)
+        };
         if let Err(e) = &commit {
             tracing::error!(error = %e, jobs = batch.len(), "SQLite batch failed to commit");
         }
@@ -104,6 +146,18 @@ fn run(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>) {
             job.complete(commit.clone());
         }
     }
+}
+
+/// Runs one job in its own transaction: committed if it succeeded, rolled back if not.
+fn run_alone(conn: &Connection, job: &mut dyn Job) -> std::result::Result<(), String> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
+    job.run(conn);
+    let end = if job.failed() { "ROLLBACK" } else { "COMMIT" };
+    conn.execute_batch(end).map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        e.to_string()
+    })
 }
 
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> std::result::Result<(), String> {
