@@ -9,8 +9,9 @@ use crate::synth;
 /// The password of every demo account.
 pub const PASSWORD: &str = "demo1234";
 
-/// Seeds an empty database; leaves one that already has cases as it is.
-pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Result<()> {
+/// Seeds an empty database; leaves one that already has cases as it is. Returns whether it
+/// seeded.
+pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Result<bool> {
     let existing = store
         .list_cases(&hejie_store::CaseFilter {
             limit: 1,
@@ -19,7 +20,7 @@ pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Resu
         .await?;
     if !existing.is_empty() {
         println!("使用已有的演示数据库");
-        return Ok(());
+        return Ok(false);
     }
     // Eight months of cases: old ones closed and followed up, recent ones still in progress.
     let from = now().plus_seconds(-86_400 * 240);
@@ -51,6 +52,25 @@ pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Resu
     println!(
         "演示账号（密码均为 {PASSWORD}）：admin 管理员，clerk 县中心窗口受理员，t0-centre 乡镇窗口，t0v0 村调委会调解员，t0v0g1 网格员，supervisor 督办人"
     );
+    Ok(true)
+}
+
+/// Trains the escalation model on the freshly seeded cases, so the demo's case pages show
+/// 升级风险 and `/admin/model` its held-out AUC. Too few escalations is not an error for a
+/// demo: the reason is printed and the demo runs without a model.
+pub async fn train(store: std::sync::Arc<dyn Store>) -> Result<()> {
+    use hejie_server::escalation::{self, RetrainConfig, RetrainError};
+    match escalation::retrain(store, now(), &RetrainConfig::default()).await {
+        Ok(r) => println!(
+            "升级风险模型已训练：{} 件已结案件，留出检验期 AUC {:.3}",
+            r.train.cases + r.held_out.cases,
+            r.auc
+        ),
+        Err(RetrainError::Refused(message)) => println!("未训练升级风险模型：{message}"),
+        Err(RetrainError::Store(e)) => {
+            return Err(anyhow::Error::new(e).context("training the escalation model"));
+        }
+    }
     Ok(())
 }
 

@@ -80,8 +80,9 @@ enum Command {
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Cases to generate when the database is new.
-        #[arg(long, default_value_t = 600)]
+        /// Cases to generate when the database is new (enough for the escalation model to be
+        /// trained on them).
+        #[arg(long, default_value_t = 4000)]
         cases: u64,
         /// Only create the database; do not serve.
         #[arg(long)]
@@ -296,7 +297,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
             let store = open(&cli.database).await?;
-            demo::seed(store.as_ref(), &sealer, cases).await?;
+            if demo::seed(store.as_ref(), &sealer, cases).await? {
+                demo::train(store.clone()).await?;
+            }
             if !no_serve {
                 println!("演示系统已启动：http://{addr}/ （按 Ctrl+C 停止）");
                 serve(store, sealer, addr, false, scheduler).await?;

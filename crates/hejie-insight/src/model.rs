@@ -13,10 +13,18 @@
 //!
 //! No feature may reveal the label: petitions linked to the case are left out of the
 //! repeated-report count, and referrals are not features at all.
+//!
+//! No feature may depend on the case's age either. The model learns from concluded cases and
+//! scores open ones, many of them days old; a feature such as the number of mediation sessions
+//! or the days open reads very differently on a finished case than on a young one (a concluded
+//! case without a session is unusual, a three-day-old one is not), and scored a fresh case as
+//! high risk for being fresh. Every feature is therefore either known at intake (type, channel,
+//! severity, people, words, earlier cases of the parties) or a warning sign that only ever
+//! adds up as it happens (failed mediation, escalations, reopenings, repeat reports), which a
+//! young case simply has not had yet.
 
 use hejie_domain::case::{Channel, DisputeType, Severity};
 use serde::{Deserialize, Serialize};
-use time::Date;
 
 use crate::facts::CaseFacts;
 use crate::warning::{spring_festival_ahead, threat_words};
@@ -61,10 +69,10 @@ impl FeatureKind {
 
 /// The kind of each feature [`features`] returns, in the order of [`feature_names`].
 pub fn feature_kinds() -> Vec<FeatureKind> {
-    use FeatureKind::{Count, Days, Flag, LogPeople};
+    use FeatureKind::{Count, Flag, LogPeople};
     let mut kinds = vec![Flag; DisputeType::ALL.len() + Channel::ALL.len() + 2];
     kinds.extend([
-        Flag, LogPeople, Flag, Count, Flag, Flag, Count, Count, Count, Count, Count, Days,
+        Flag, LogPeople, Flag, Count, Flag, Flag, Count, Count, Count, Count,
     ]);
     kinds
 }
@@ -92,26 +100,17 @@ pub fn feature_names() -> Vec<String> {
         "上报次数",
         "重新办理次数",
         "再次反映次数（不含信访）",
-        "调解次数",
-        "办理天数",
     ] {
         names.push(n.to_owned());
     }
     names
 }
 
-/// Days open beyond this add nothing: a very old case is old.
-const DAYS_CAP: u32 = 365;
-
-/// The features of a case on `today`. `earlier_party_cases` is how many earlier cases share a
-/// party with it (the caller's keyed-hash lookup). The wage-arrears signal is judged on the
-/// registration day, which is when the case's fate is being set.
-pub fn features(
-    facts: &CaseFacts,
-    description: &str,
-    earlier_party_cases: u32,
-    today: Date,
-) -> Vec<f64> {
+/// The features of a case. `earlier_party_cases` is how many earlier cases share a party with
+/// it (the caller's keyed-hash lookup). The wage-arrears signal is judged on the registration
+/// day, which is when the case's fate is being set. Nothing here depends on the day the case is
+/// judged (see the module's note).
+pub fn features(facts: &CaseFacts, description: &str, earlier_party_cases: u32) -> Vec<f64> {
     let b = |x: bool| if x { 1.0 } else { 0.0 };
     let mut v = Vec::with_capacity(48);
     v.extend(
@@ -144,8 +143,6 @@ pub fn features(
         .len()
         .saturating_sub(registered_as_petition);
     v.push(facts.repeat_reports.saturating_sub(linked_petitions as u32) as f64);
-    v.push(f64::from(facts.sessions));
-    v.push(f64::from(facts.days_open(today).min(DAYS_CAP)));
     v
 }
 

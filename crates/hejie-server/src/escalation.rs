@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use hejie_domain::case::{Case, CaseId, CaseState, EventBody, Status};
 use hejie_domain::timestamp::Timestamp;
-use hejie_insight::{CaseFacts, Level, Model, TrainConfig, auc, cst_day, features, train};
+use hejie_insight::{CaseFacts, Level, Model, TrainConfig, auc, feature_names, features, train};
 use hejie_store::{CaseFilter, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -195,6 +195,11 @@ pub async fn retrain(
 pub async fn load(store: &dyn Store) -> Result<Option<ModelReport>, StoreError> {
     Ok(match store.model(MODEL_NAME).await? {
         Some((body, _)) => match serde_json::from_str::<ModelReport>(&body) {
+            // A model of another feature layout would be fed features it was not trained on.
+            Ok(r) if r.model.names != feature_names() => {
+                tracing::warn!("stored escalation model has an older feature layout; retrain it");
+                None
+            }
             Ok(r) => Some(r),
             Err(e) => {
                 tracing::warn!(error = %e, "stored escalation model unreadable; retrain it");
@@ -255,12 +260,12 @@ impl Risk {
 
 /// The risk of an open case on the case page: `None` for a closed case, when no model is
 /// stored, or when scoring failed (logged; the page is more important than the panel).
-pub async fn for_case_page(store: &dyn Store, case: &Case, now: Timestamp) -> Option<Risk> {
+pub async fn for_case_page(store: &dyn Store, case: &Case) -> Option<Risk> {
     if !case.status.is_open() {
         return None;
     }
     let scored = match load(store).await {
-        Ok(Some(report)) => score(store, &report, case, today(now)).await.map(Some),
+        Ok(Some(report)) => score(store, &report, case).await.map(Some),
         Ok(None) => Ok(None),
         Err(e) => Err(e),
     };
@@ -270,13 +275,13 @@ pub async fn for_case_page(store: &dyn Store, case: &Case, now: Timestamp) -> Op
     })
 }
 
-/// Judges `case` on `today` with the stored model. Earlier cases of the same parties are found
+/// Judges `case` with the stored model (its features do not depend on the day, see
+/// `hejie_insight::model`). Earlier cases of the same parties are found
 /// by the parties' keyed hashes.
 pub async fn score(
     store: &dyn Store,
     report: &ModelReport,
     case: &Case,
-    today: Date,
 ) -> Result<Risk, StoreError> {
     let mut earlier: Vec<CaseId> = Vec::new();
     for hash in party_hashes(case) {
@@ -297,7 +302,6 @@ pub async fn score(
         &facts,
         &case.description,
         u32::try_from(earlier.len()).unwrap_or(u32::MAX),
-        today,
     );
     let probability = report.model.predict(&x);
     Ok(Risk {
@@ -423,7 +427,6 @@ fn samples(closed: &[Closed]) -> Vec<Sample> {
                     &facts,
                     &c.before.description,
                     u32::try_from(earlier.len()).unwrap_or(u32::MAX),
-                    c.closed,
                 ),
                 escalated: c.escalated,
                 closed: c.closed,
@@ -498,9 +501,4 @@ fn fit(
         trained_at: now,
         thresholds: cfg.thresholds,
     })
-}
-
-/// The day `now` falls on in China Standard Time, for [`score`].
-pub fn today(now: Timestamp) -> Date {
-    cst_day(now)
 }

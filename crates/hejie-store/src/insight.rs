@@ -468,7 +468,7 @@ pub const SELECT_LITIGATION: &str = "SELECT division, month, filings FROM litiga
 
 /// Open cases of an area (located in it or in one of its grids) and those whose queue sort key
 /// is a running deadline before `$2` (see `sql::urgency_columns`: rank 0 carries the earliest
-/// deadline of the running clocks).
+/// deadline of the running clocks). Answered from the covering index `cases_open_area`.
 pub const OPEN_AND_OVERDUE: &str = "SELECT COUNT(*), \
      COALESCE(SUM(CASE WHEN due_rank = 0 AND due_key < $2 THEN 1 ELSE 0 END), 0) FROM cases \
      WHERE status IN ('registered', 'accepted', 'assigned', 'in_progress', 'mediating') \

@@ -31,3 +31,22 @@ async fn retrain_without_closed_cases_exits_nonzero_in_chinese() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("预警阈值"), "{}", stderr(&out));
 }
+
+/// The demo county is big enough to train the escalation model on, and `hejie demo` trains it,
+/// so the demo's case pages show 升级风险 from the start. Reusing the database trains nothing.
+#[tokio::test]
+async fn the_demo_trains_the_escalation_model_on_its_cases() {
+    let db = Db::sqlite();
+    let out = ok(db.hejie(&["demo", "--no-serve"]));
+    let text = stdout(&out);
+    assert!(text.contains("升级风险模型已训练"), "{text}");
+    assert!(text.contains("留出检验期 AUC 0."), "{text}");
+    assert_eq!(
+        db.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM models WHERE name = 'escalation'")
+            .await,
+        "1"
+    );
+    let out = ok(db.hejie(&["demo", "--no-serve"]));
+    assert!(stdout(&out).contains("使用已有的演示数据库"));
+    assert!(!stdout(&out).contains("升级风险模型已训练"));
+}

@@ -529,7 +529,7 @@ pub async fn render_case(
         time.clocks.iter().any(|k| k.tone == "overdue")
     };
     let flow = super::flow::forms(state, case, &me.user, &pf);
-    let risk = crate::escalation::for_case_page(state.store.as_ref(), case, state.now()).await;
+    let risk = crate::escalation::for_case_page(state.store.as_ref(), case).await;
     let page = CasePage {
         risk,
         time,

@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "month_cells",
         include_str!("../../migrations/postgres/0011_month_cells.sql"),
     ),
+    (
+        12,
+        "open_area",
+        include_str!("../../migrations/postgres/0012_open_area.sql"),
+    ),
 ];
 
 /// The PostgreSQL store. Cheap to clone.

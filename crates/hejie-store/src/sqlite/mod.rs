@@ -101,6 +101,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "month_cells",
         include_str!("../../migrations/sqlite/0011_month_cells.sql"),
     ),
+    (
+        12,
+        "open_area",
+        include_str!("../../migrations/sqlite/0012_open_area.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone.
