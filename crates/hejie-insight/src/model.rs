@@ -46,6 +46,10 @@ pub enum ModelError {
 pub enum FeatureKind {
     /// 1 or 0: yes or no.
     Flag,
+    /// 1 or 0: whether the case is of this category (one of the type, channel and severity
+    /// indicators). An explanation never gives "not of this category" as a reason: a mediator
+    /// reads "类型：邻里：否" as noise, even where the model's arithmetic moved on it.
+    Category,
     /// A whole count.
     Count,
     /// A head count stored as `ln(1 + n)`, because the tenth person adds less than the second.
@@ -58,8 +62,8 @@ impl FeatureKind {
     /// The raw value as a person reads it.
     pub fn reading(self, value: f64) -> String {
         match self {
-            FeatureKind::Flag if value >= 0.5 => "是".to_owned(),
-            FeatureKind::Flag => "否".to_owned(),
+            FeatureKind::Flag | FeatureKind::Category if value >= 0.5 => "是".to_owned(),
+            FeatureKind::Flag | FeatureKind::Category => "否".to_owned(),
             FeatureKind::Count => format!("{}", value.round()),
             FeatureKind::LogPeople => format!("{}人", value.exp_m1().round()),
             FeatureKind::Days => format!("{}天", value.round()),
@@ -69,8 +73,8 @@ impl FeatureKind {
 
 /// The kind of each feature [`features`] returns, in the order of [`feature_names`].
 pub fn feature_kinds() -> Vec<FeatureKind> {
-    use FeatureKind::{Count, Flag, LogPeople};
-    let mut kinds = vec![Flag; DisputeType::ALL.len() + Channel::ALL.len() + 2];
+    use FeatureKind::{Category, Count, Flag, LogPeople};
+    let mut kinds = vec![Category; DisputeType::ALL.len() + Channel::ALL.len() + 2];
     kinds.extend([
         Flag, LogPeople, Flag, Count, Flag, Flag, Count, Count, Count, Count,
     ]);
@@ -273,7 +277,9 @@ pub fn train(samples: &[(Vec<f64>, bool)], cfg: &TrainConfig) -> Result<Model, M
 }
 
 impl Model {
-    fn contributions(&self, x: &[f64]) -> Vec<f64> {
+    /// Each feature's share of the log-odds (weight times standardised value); with the bias
+    /// they sum to the log-odds [`Model::predict`] turns into a probability.
+    pub fn contributions(&self, x: &[f64]) -> Vec<f64> {
         self.weights
             .iter()
             .zip(x)
@@ -287,7 +293,8 @@ impl Model {
         sigmoid(self.bias + self.contributions(x).iter().sum::<f64>())
     }
 
-    /// The `n` features that moved this prediction most, either way, largest first.
+    /// The `n` features that moved this prediction most, either way, largest first, leaving out
+    /// categories the case is not of (see [`FeatureKind::Category`]).
     pub fn explain(&self, x: &[f64], n: usize) -> Vec<Factor> {
         // The kinds belong to the current feature layout; a model trained on another layout
         // (an older version) still explains, with plain numbers.
@@ -306,6 +313,7 @@ impl Model {
                 value: x.get(i).copied().unwrap_or(0.0),
                 contribution,
             })
+            .filter(|f| !(f.kind == FeatureKind::Category && f.value < 0.5))
             .collect();
         f.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
         f.truncate(n);

@@ -219,6 +219,7 @@ pub const THREAT_WORDS: &[&str] = &[
     "去闹",
     "堵路",
     "拉横幅",
+    "爬塔吊",
 ];
 
 /// Words that make a labour dispute a wage-arrears case.

@@ -346,6 +346,23 @@ pub fn plan(
             meta(&handler.staff, at(rng, HOUR, DAY), handler),
             Command::Acknowledge { person: None },
         ));
+        // Escalation (here: one party refuses mediation and is referred to court) is likelier
+        // in the cases people in the field worry about: threats, group disputes, major ones
+        // and petitions. This is the signal a generated county gives the escalation model to
+        // find; everything else about an escalated case is drawn as for any other.
+        let mut refer = 0.01;
+        if !hejie_insight::warning::threat_words(&description).is_empty() {
+            refer += 0.3;
+        }
+        if head_count.is_some_and(|n| n >= 5) {
+            refer += 0.12;
+        }
+        if severity == Severity::Major {
+            refer += 0.06;
+        }
+        if channel == Channel::Petition {
+            refer += 0.1;
+        }
         let roll: f64 = rng.random();
         if roll < 0.03 {
             steps.push((
@@ -356,7 +373,7 @@ pub fn plan(
                     },
                 },
             ));
-        } else if roll < 0.06 {
+        } else if roll < 0.03 + refer {
             steps.push((
                 meta(&handler.staff, at(rng, DAY, 5 * DAY), handler),
                 Command::Close {

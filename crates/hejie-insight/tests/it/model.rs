@@ -123,12 +123,17 @@ fn the_model_finds_the_injected_signal_in_a_later_period() {
         "top factors {top:?}"
     );
     assert!(top.iter().any(|n| n == "调解不成"), "top factors {top:?}");
-    let explained: f64 = model.bias
-        + model
-            .explain(&threatening.x, usize::MAX)
-            .iter()
-            .map(|f| f.contribution)
-            .sum::<f64>();
+    let explained: f64 = model.bias + model.contributions(&threatening.x).iter().sum::<f64>();
+    // Reasons are what the case is, never a category it is not.
+    let kinds = feature_kinds();
+    for f in model.explain(&threatening.x, usize::MAX) {
+        let i = feature_index(&f.name);
+        assert!(
+            kinds[i] != FeatureKind::Category || threatening.x[i] == 1.0,
+            "{} is given as a reason",
+            f.name
+        );
+    }
     let p = model.predict(&threatening.x);
     assert!((1.0 / (1.0 + (-explained).exp()) - p).abs() < 1e-12);
 
@@ -205,7 +210,7 @@ fn every_feature_reads_in_chinese() {
     let names = feature_names();
     let kinds = feature_kinds();
     let kind_of = |name: &str| kinds[feature_index(name)];
-    assert_eq!(kind_of("类型：劳动争议"), FeatureKind::Flag);
+    assert_eq!(kind_of("类型：劳动争议"), FeatureKind::Category);
     assert_eq!(kind_of("群体性纠纷（5人以上）"), FeatureKind::Flag);
     assert_eq!(kind_of("涉及人数"), FeatureKind::LogPeople);
     assert_eq!(kind_of("重复当事人（此前纠纷数）"), FeatureKind::Count);
