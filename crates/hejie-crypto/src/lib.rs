@@ -3,6 +3,9 @@
 //! - [`sm3_hex`]: SM3 (GB/T 32905) digests for the event hash chain.
 //! - [`KeyedSealer`]: seals personal data with AES-256-GCM and indexes it with HMAC-SM3, both keys
 //!   derived by HKDF-SM3 from one 32-byte master key that lives outside the database.
+//! - [`sign`]: SM2 and Ed25519 signatures, for signing mediation agreements.
+
+pub mod sign;
 
 use std::fmt;
 

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod division;
 pub mod error;
 pub mod limits;
+pub mod mediation;
 pub mod money;
 pub mod org;
 pub mod personal;

@@ -9,4 +9,5 @@ mod case_state;
 mod case_transitions;
 mod clock;
 mod limits;
+mod mediation;
 mod support;

@@ -1,0 +1,3 @@
+//! Integration tests of hejie's cryptography.
+
+mod sign;
