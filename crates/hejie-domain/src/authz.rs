@@ -75,6 +75,17 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 role,
                 R::WindowClerk | R::JudicialGeneralAdvisor | R::Supervisor | R::Admin
             ),
+            // What a party answered, recorded by whoever they answered (the window, the
+            // mediator); the party's own answer through the invitation link comes with issue 6's
+            // online path.
+            N::RecordConsent => matches!(
+                role,
+                R::WindowClerk
+                    | R::Mediator
+                    | R::DepartmentHandler
+                    | R::JudicialGeneralAdvisor
+                    | R::Admin
+            ),
             N::Acknowledge | N::StartMediation | N::RecordSession => matches!(
                 role,
                 R::Mediator | R::DepartmentHandler | R::JudicialGeneralAdvisor | R::Admin

@@ -72,6 +72,8 @@ pub enum DomainError {
     NotDissatisfied,
     #[error("调解协议中没有这项履行义务")]
     NoSuchObligation,
+    #[error("{0}")]
+    Mediation(#[from] crate::mediation::MediationError),
 }
 
 impl DomainError {
@@ -101,6 +103,7 @@ impl DomainError {
             DomainError::OverallAlreadySet => "overall_already_set",
             DomainError::NotDissatisfied => "not_dissatisfied",
             DomainError::NoSuchObligation => "no_such_obligation",
+            DomainError::Mediation(e) => e.code(),
         }
     }
 }
@@ -137,6 +140,7 @@ pub enum CommandName {
     Reopen,
     ScheduleFollowUp,
     CheckPerformance,
+    RecordConsent,
 }
 
 impl CommandName {
@@ -171,6 +175,7 @@ impl CommandName {
             CommandName::Reopen => "重新办理",
             CommandName::ScheduleFollowUp => "安排回访",
             CommandName::CheckPerformance => "履行检查",
+            CommandName::RecordConsent => "记录调解意愿",
         }
     }
 }

@@ -124,7 +124,10 @@ impl From<ValidationError> for AppError {
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::Validation(v) => v.into(),
+            DomainError::Validation(v)
+            | DomainError::Mediation(hejie_domain::mediation::MediationError::Validation(v)) => {
+                v.into()
+            }
             other => AppError::Rule(other),
         }
     }

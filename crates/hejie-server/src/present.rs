@@ -120,6 +120,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::Reopen => "reopen",
         N::ScheduleFollowUp => "schedule-follow-up",
         N::CheckPerformance => "performance-check",
+        N::RecordConsent => "consent",
     }
 }
 
@@ -259,6 +260,7 @@ pub fn event_view(e: &StoredEvent, r: &Reference) -> EventView {
 
 /// One sentence in Chinese for the timeline.
 pub fn describe(body: &EventBody) -> String {
+    use hejie_domain::mediation::ConsentAnswer;
     match body {
         EventBody::Registered {
             channel,
@@ -317,6 +319,17 @@ pub fn describe(body: &EventBody) -> String {
         EventBody::MediationStarted { mediator } => {
             format!("经双方当事人同意，由{}开始调解", mediator.name)
         }
+        EventBody::ConsentRecorded { party, answer } => match answer {
+            ConsentAnswer::Consented => format!("第{}位当事人同意调解", party + 1),
+            ConsentAnswer::Refused { reason } => format!(
+                "第{}位当事人明确拒绝调解，依法不得继续调解（《人民调解法》第十七条）{}",
+                party + 1,
+                reason
+                    .as_deref()
+                    .map(|r| format!("；理由：{r}"))
+                    .unwrap_or_default()
+            ),
+        },
         EventBody::SessionRecorded {
             mode,
             place,

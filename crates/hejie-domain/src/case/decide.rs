@@ -7,6 +7,7 @@ use super::{
     ReferralTarget, Register, Satisfaction, Severity, Status, Track,
 };
 use crate::error::{CommandName, DomainError, ValidationError};
+use crate::mediation::Consents;
 use crate::personal::PiiKind;
 
 const SHORT: usize = 200;
@@ -149,12 +150,22 @@ fn decide(
                 person,
             }
         }
+        Command::RecordConsent { party, answer } => {
+            consents(case).answer(party, answer.clone(), meta.at)?;
+            EventBody::ConsentRecorded { party, answer }
+        }
         Command::StartMediation {
             mediator,
             parties_consented,
         } => {
+            // An explicit refusal stops mediation whatever else was said (Art. 17); otherwise
+            // the parties' consent is either recorded one by one or attested by the mediator.
+            no_refusal(case)?;
             if !parties_consented {
-                return Err(DomainError::ConsentRequired);
+                if case.consents.is_empty() {
+                    return Err(DomainError::ConsentRequired);
+                }
+                consents(case).may_mediate()?;
             }
             EventBody::MediationStarted { mediator }
         }
@@ -165,6 +176,7 @@ fn decide(
             attendees,
             minutes,
         } => {
+            no_refusal(case)?;
             if held_at < case.registered_at || held_at > meta.at {
                 return Err(ValidationError::new(
                     "held_at",
@@ -197,6 +209,7 @@ fn decide(
                     obligations,
                 } => {
                     require(&[Status::Mediating])?;
+                    no_refusal(case)?;
                     if case.sessions == 0 {
                         return Err(DomainError::NoSessionRecorded);
                     }
@@ -574,6 +587,23 @@ fn above(upper: &OrgRef, lower: &OrgRef) -> bool {
     upper.division.level() < lower.division.level() && upper.division.contains(&lower.division)
 }
 
+/// The parties' recorded answers to the invitation to mediate, as the rules read them.
+fn consents(case: &Case) -> Consents {
+    let mut c = Consents::new(case.parties.iter().map(|p| p.name.clone()).collect());
+    c.answers.clone_from(&case.consents);
+    c
+}
+
+/// Refuses to go on mediating once a party has refused or withdrawn consent (Art. 17): no more
+/// sessions and no agreement; the case ends otherwise (terminated, withdrawn or referred).
+fn no_refusal(case: &Case) -> Result<(), DomainError> {
+    let c = consents(case);
+    if c.refused_by().is_some() {
+        c.may_mediate()?;
+    }
+    Ok(())
+}
+
 /// Whether a command can apply to a case in `status` at all. Closing has further conditions that
 /// depend on the outcome (mediation outcomes need mediation); see [`handle`].
 pub fn allowed_in(command: CommandName, status: Status) -> bool {
@@ -587,6 +617,11 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         ),
         N::Acknowledge => status == Status::Assigned,
         N::StartMediation => status == Status::InProgress,
+        // Consent can be given before mediation starts and withdrawn while it goes on.
+        N::RecordConsent => matches!(
+            status,
+            Status::Accepted | Status::Assigned | Status::InProgress | Status::Mediating
+        ),
         N::RecordSession => status == Status::Mediating,
         N::Close | N::LinkReport => status.is_open(),
         N::FollowUp | N::Rate => matches!(status, Status::Closed | Status::FollowedUp),

@@ -82,6 +82,12 @@ pub enum Command {
     Acknowledge {
         person: Option<PersonRef>,
     },
+    /// 记录调解意愿: a party's answer to the invitation to mediate (Art. 17), as they gave it
+    /// (online through the invitation link, or to the clerk or mediator).
+    RecordConsent {
+        party: u32,
+        answer: crate::mediation::ConsentAnswer,
+    },
     /// 开始调解, with both parties' consent (Art. 17).
     StartMediation {
         mediator: PersonRef,
@@ -219,6 +225,7 @@ impl Command {
             Command::Route { .. } => N::Route,
             Command::Acknowledge { .. } => N::Acknowledge,
             Command::StartMediation { .. } => N::StartMediation,
+            Command::RecordConsent { .. } => N::RecordConsent,
             Command::RecordSession { .. } => N::RecordSession,
             Command::Close { .. } => N::Close,
             Command::FollowUp { .. } => N::FollowUp,
@@ -294,6 +301,11 @@ pub enum EventBody {
     },
     MediationStarted {
         mediator: PersonRef,
+    },
+    /// A party consented to mediation or refused it (Art. 17).
+    ConsentRecorded {
+        party: u32,
+        answer: crate::mediation::ConsentAnswer,
     },
     SessionRecorded {
         held_at: Timestamp,
@@ -412,6 +424,7 @@ impl EventBody {
             EventBody::Routed { .. } => "routed",
             EventBody::Acknowledged { .. } => "acknowledged",
             EventBody::MediationStarted { .. } => "mediation_started",
+            EventBody::ConsentRecorded { .. } => "consent_recorded",
             EventBody::SessionRecorded { .. } => "session_recorded",
             EventBody::Closed { .. } => "closed",
             EventBody::FollowedUp { .. } => "followed_up",
@@ -447,6 +460,7 @@ impl EventBody {
             EventBody::Routed { .. } => "按规则派单",
             EventBody::Acknowledged { .. } => "签收",
             EventBody::MediationStarted { .. } => "开始调解",
+            EventBody::ConsentRecorded { .. } => "记录调解意愿",
             EventBody::SessionRecorded { .. } => "调解记录",
             EventBody::Closed { .. } => "结案",
             EventBody::FollowedUp { .. } => "回访",

@@ -58,6 +58,9 @@ pub struct Case {
     /// first. Repeated visits and petitions about an open case are read from here.
     #[serde(default)]
     pub linked_reports: Vec<(Channel, Timestamp)>,
+    /// The parties' answers to the invitation to mediate (Art. 17), by party index, in order.
+    #[serde(default)]
+    pub consents: Vec<(u32, crate::mediation::ConsentAnswer, Timestamp)>,
 }
 
 impl Case {
@@ -179,6 +182,7 @@ impl CaseState {
                 escalations: 0,
                 reopenings: 0,
                 linked_reports: Vec::new(),
+                consents: Vec::new(),
             });
             return;
         }
@@ -234,6 +238,9 @@ impl CaseState {
             EventBody::MediationStarted { mediator } => {
                 c.status = Status::Mediating;
                 c.mediator = Some(mediator.clone());
+            }
+            EventBody::ConsentRecorded { party, answer } => {
+                c.consents.push((*party, answer.clone(), at));
             }
             EventBody::SessionRecorded { .. } => c.sessions += 1,
             EventBody::Closed { outcome } => {

@@ -330,3 +330,111 @@ fn confirmation_of_an_agreement_not_yet_in_effect_is_refused() {
         Err(MediationError::NotEffective)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Art. 17 on the case: consent recorded party by party, and a refusal that stops everything.
+// ---------------------------------------------------------------------------------------------
+
+mod on_the_case {
+    use hejie_domain::DomainError;
+    use hejie_domain::case::{Command, EventBody, Status};
+    use hejie_domain::mediation::{ConsentAnswer, MediationError};
+
+    use crate::support::{
+        bodies_to, close_cmd, given, history, mediation_started, mediator, meta, record_cmd,
+        referred, start_cmd, succeeded, withdrawn,
+    };
+
+    fn answer(yes: bool) -> ConsentAnswer {
+        if yes {
+            ConsentAnswer::Consented
+        } else {
+            ConsentAnswer::Refused {
+                reason: Some("坚持起诉".to_owned()),
+            }
+        }
+    }
+
+    fn consent_cmd(party: u32, yes: bool) -> Command {
+        Command::RecordConsent {
+            party,
+            answer: answer(yes),
+        }
+    }
+
+    fn consent(party: u32, yes: bool) -> EventBody {
+        EventBody::ConsentRecorded {
+            party,
+            answer: answer(yes),
+        }
+    }
+
+    fn refused_by_li_si() -> DomainError {
+        DomainError::Mediation(MediationError::ConsentRefused("李四".to_owned()))
+    }
+
+    #[test]
+    fn art17_consent_refusal_recorded_on_the_case_stops_mediation() {
+        let mut bodies = bodies_to(Status::InProgress);
+        bodies.push(consent(0, true));
+        given(history(bodies.clone()))
+            .when(meta(mediator(), 20), consent_cmd(1, false))
+            .then_events(vec![consent(1, false)]);
+        bodies.push(consent(1, false));
+        // Not even the mediator's word that the parties agreed starts it.
+        given(history(bodies.clone()))
+            .when(meta(mediator(), 21), start_cmd(true))
+            .then_error(refused_by_li_si());
+        given(history(bodies.clone()))
+            .when(meta(mediator(), 21), consent_cmd(1, true))
+            .then_error(DomainError::Mediation(MediationError::AlreadyRefused));
+        // The case ends another way: referred to the court, with the refusal on record.
+        given(history(bodies))
+            .when(meta(mediator(), 21), close_cmd(referred()))
+            .then_ok();
+    }
+
+    #[test]
+    fn art17_consent_recorded_party_by_party_lets_mediation_start() {
+        let mut bodies = bodies_to(Status::InProgress);
+        bodies.push(consent(0, true));
+        let err = given(history(bodies.clone()))
+            .when(meta(mediator(), 20), start_cmd(false))
+            .then_err();
+        assert_eq!(
+            err,
+            DomainError::Mediation(MediationError::ConsentPending("李四".to_owned()))
+        );
+        assert_eq!(err.code(), "consent_pending");
+        bodies.push(consent(1, true));
+        given(history(bodies))
+            .when(meta(mediator(), 21), start_cmd(false))
+            .then_events(vec![mediation_started()]);
+    }
+
+    #[test]
+    fn art17_withdrawn_consent_stops_sessions_and_any_agreement() {
+        let mut bodies = bodies_to(Status::Mediating);
+        bodies.push(consent(1, false));
+        given(history(bodies.clone()))
+            .when(meta(mediator(), 20), record_cmd())
+            .then_error(refused_by_li_si());
+        given(history(bodies.clone()))
+            .when(meta(mediator(), 20), close_cmd(succeeded()))
+            .then_error(refused_by_li_si());
+        given(history(bodies))
+            .when(meta(mediator(), 20), close_cmd(withdrawn()))
+            .then_ok();
+    }
+
+    #[test]
+    fn consent_is_not_asked_of_a_party_the_case_does_not_have_nor_after_closing() {
+        given(history(bodies_to(Status::InProgress)))
+            .when(meta(mediator(), 20), consent_cmd(2, true))
+            .then_error(DomainError::Mediation(MediationError::NoSuchParty));
+        let closed = given(history(bodies_to(Status::Closed)))
+            .when(meta(mediator(), 30), consent_cmd(0, true))
+            .then_err();
+        assert_eq!(closed.code(), "invalid_transition");
+    }
+}

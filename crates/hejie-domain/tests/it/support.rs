@@ -488,6 +488,15 @@ impl When {
         state
     }
 
+    /// The error the command was refused with.
+    #[track_caller]
+    pub fn then_err(self) -> DomainError {
+        match self.result {
+            Ok(events) => panic!("{}: expected an error, got events {events:?}", self.context),
+            Err(e) => e,
+        }
+    }
+
     #[track_caller]
     pub fn then_error(self, expected: DomainError) {
         match self.result {

@@ -48,7 +48,7 @@ impl From<QueryRejection> for AppError {
         cases::register, cases::list, cases::get, cases::events,
         cases::commands::accept, cases::commands::decline, cases::commands::assign,
         cases::commands::route,
-        cases::commands::acknowledge, cases::commands::start_mediation,
+        cases::commands::acknowledge, cases::commands::consent, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
         cases::commands::link_report, cases::commands::personal_data,
         cases::flow::escalate, cases::flow::hand_down, cases::flow::transfer,
@@ -92,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/assign", post(c::assign))
         .route("/api/v1/cases/{id}/route", post(c::route))
         .route("/api/v1/cases/{id}/acknowledge", post(c::acknowledge))
+        .route("/api/v1/cases/{id}/consent", post(c::consent))
         .route(
             "/api/v1/cases/{id}/start-mediation",
             post(c::start_mediation),

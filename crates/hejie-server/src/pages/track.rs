@@ -248,6 +248,17 @@ fn step(e: &StoredEvent) -> Option<Step> {
         EventBody::MediationStarted { .. } => {
             ("开始调解".to_owned(), "经双方同意，调解员开始组织调解".to_owned())
         }
+        EventBody::ConsentRecorded { answer, .. } => (
+            "调解意愿".to_owned(),
+            match answer {
+                hejie_domain::mediation::ConsentAnswer::Consented => {
+                    "一方当事人已同意调解".to_owned()
+                }
+                hejie_domain::mediation::ConsentAnswer::Refused { .. } => {
+                    "一方当事人明确拒绝调解，调解依法不再进行。您可依法通过仲裁、行政、司法等途径维护自己的权利。".to_owned()
+                }
+            },
+        ),
         EventBody::SessionRecorded { mode, .. } => {
             ("调解".to_owned(), format!("进行了一次{}", mode.label()))
         }

@@ -7,6 +7,7 @@ mod admin_flow;
 mod basics;
 mod charts;
 mod closed_loop;
+mod consent;
 mod errors;
 mod escalation;
 mod flow;

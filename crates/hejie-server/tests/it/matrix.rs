@@ -42,6 +42,7 @@ enum Cmd {
     Supervise,
     Reopen,
     PerformanceCheck,
+    Consent,
 }
 
 /// The policy, written out: which roles may run each command (anywhere in their jurisdiction).
@@ -116,6 +117,14 @@ fn may(role: Role, cmd: Cmd) -> bool {
             JudicialGeneralAdvisor,
             Admin,
         ],
+        // Whoever a party gave their answer to records it: the window or the mediating unit.
+        Cmd::Consent => &[
+            WindowClerk,
+            Mediator,
+            DepartmentHandler,
+            JudicialGeneralAdvisor,
+            Admin,
+        ],
     };
     roles.contains(&role)
 }
@@ -158,7 +167,7 @@ enum Kind {
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 26] = [
+const ENDPOINTS: [(&str, &str, Kind); 27] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("get", "/clocks", Kind::View),
@@ -167,6 +176,7 @@ const ENDPOINTS: [(&str, &str, Kind); 26] = [
     ("post", "/assign", Kind::Command(Cmd::Assign)),
     ("post", "/route", Kind::Command(Cmd::Route)),
     ("post", "/acknowledge", Kind::Command(Cmd::Acknowledge)),
+    ("post", "/consent", Kind::Command(Cmd::Consent)),
     (
         "post",
         "/start-mediation",
@@ -254,6 +264,7 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         Cmd::Supervise => json!({ "limit": "3", "note": "请加快办理，三日内办结" }),
         Cmd::Reopen => json!({ "reason": "回访不满意，重新组织调解" }),
         Cmd::PerformanceCheck => json!({ "obligation": 0, "performed": true }),
+        Cmd::Consent => json!({ "party": 0, "consented": true }),
     };
     if let Some(v) = expected_version {
         body["expected_version"] = json!(v);

@@ -7,6 +7,7 @@ use hejie_domain::case::{
     Channel, Command, ContactMethod, DisputeType, Obligation, Outcome, PersonRef, ReferralTarget,
     Satisfaction, SessionMode, Severity, Track,
 };
+use hejie_domain::mediation::ConsentAnswer;
 use hejie_domain::money::Money;
 use hejie_domain::personal::PiiKind;
 use hejie_domain::timestamp::Timestamp;
@@ -112,6 +113,21 @@ pub struct AcknowledgeRequest {
     pub expected_version: Option<u64>,
 }
 
+/// A party's answer to the invitation to mediate (人民调解法第十七条), as they gave it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ConsentRequest {
+    /// The party's position in the case's party list, from 0.
+    pub party: u32,
+    /// `true`: the party agrees to mediation; `false`: the party explicitly refuses it, which
+    /// ends mediation for good.
+    pub consented: bool,
+    /// Why the party refused, in their words.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub reason: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub expected_version: Option<u64>,
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct StartMediationRequest {
     /// Both parties agreed to mediation (人民调解法第十七条).
@@ -201,6 +217,7 @@ versioned!(
     DeclineRequest,
     AssignRequest,
     AcknowledgeRequest,
+    ConsentRequest,
     StartMediationRequest,
     SessionRequest,
     CloseRequest,
@@ -259,6 +276,21 @@ impl ToCommand for AcknowledgeRequest {
                 id: me.id,
                 name: me.name.clone(),
             }),
+        })
+    }
+}
+
+impl ToCommand for ConsentRequest {
+    fn to_command(&self, _: &AppState, _: &User) -> Result<Command, AppError> {
+        Ok(Command::RecordConsent {
+            party: self.party,
+            answer: if self.consented {
+                ConsentAnswer::Consented
+            } else {
+                ConsentAnswer::Refused {
+                    reason: self.reason.clone(),
+                }
+            },
         })
     }
 }
@@ -442,6 +474,12 @@ command_route!(
     AcknowledgeRequest,
     "/api/v1/cases/{id}/acknowledge",
     "Acknowledge as the holder (签收)."
+);
+command_route!(
+    consent,
+    ConsentRequest,
+    "/api/v1/cases/{id}/consent",
+    "Record a party's consent to mediation or their refusal (记录调解意愿, 人民调解法第十七条)."
 );
 command_route!(
     start_mediation,
