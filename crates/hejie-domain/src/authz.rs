@@ -270,6 +270,11 @@ fn plausible(user: &User, case: &Case, name: CommandName) -> bool {
             &case.outcome,
             Some(crate::case::Outcome::Succeeded { obligations, .. }) if !obligations.is_empty()
         ),
+        // After a party refused mediation (Art. 17) it cannot start or go on.
+        N::StartMediation | N::RecordSession => !case
+            .consents
+            .iter()
+            .any(|(_, a, _)| matches!(a, crate::mediation::ConsentAnswer::Refused { .. })),
         _ => true,
     }
 }

@@ -361,6 +361,28 @@ fn available_commands_follow_status_role_and_holder() {
     }
 }
 
+/// After a party refused mediation (人民调解法第十七条), the page no longer offers to start or
+/// record it; ending the case stays on offer.
+#[test]
+fn a_refusal_takes_mediation_off_the_page() {
+    let mediator = user(2, Role::Mediator, village(), Some(&committee()));
+    for (status, gone) in [
+        (Status::InProgress, N::StartMediation),
+        (Status::Mediating, N::RecordSession),
+    ] {
+        let mut case = case_at(status);
+        assert!(available_commands(&mediator, &case).contains(&gone));
+        case.consents.push((
+            1,
+            hejie_domain::mediation::ConsentAnswer::Refused { reason: None },
+            case.updated_at,
+        ));
+        let offered = available_commands(&mediator, &case);
+        assert!(!offered.contains(&gone), "{status:?}: {offered:?}");
+        assert!(offered.contains(&N::Close), "{status:?}: {offered:?}");
+    }
+}
+
 #[test]
 fn indicators_are_for_supervisors_and_administrators_only() {
     // (role, may read the 数据研判 indicators of their jurisdiction)
