@@ -10,12 +10,12 @@
 //! document, after re-verifying their identity, and whether everybody has.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, UtcOffset};
+use time::{Date, Duration};
 
 use crate::calendar::WorkCalendar;
 use crate::error::ValidationError;
 use crate::money::Money;
-use crate::timestamp::Timestamp;
+use crate::timestamp::{Timestamp, chinese_date};
 
 /// Why a step of online mediation was refused. Messages are for people, in Chinese, and name
 /// the article they apply.
@@ -375,17 +375,11 @@ impl Signing {
 /// confirmation (Art. 33).
 pub const CONFIRMATION_DAYS: i64 = 30;
 
-/// The day in China Standard Time an instant falls on.
-fn cst_date(t: Timestamp) -> Date {
-    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-    t.to_datetime().to_offset(cst).date()
-}
-
 /// The last day the parties may apply for judicial confirmation of an agreement that took effect
 /// at `effective`: 30 days counted from the next day, and when that day is not a working day,
 /// the first working day after it (the civil procedure law's rule for periods).
 pub fn confirmation_deadline(effective: Timestamp, calendar: &WorkCalendar) -> Date {
-    let mut d = cst_date(effective) + Duration::days(CONFIRMATION_DAYS);
+    let mut d = effective.date_cst() + Duration::days(CONFIRMATION_DAYS);
     while !calendar.is_working_day(d) {
         d += Duration::days(1);
     }
@@ -419,16 +413,11 @@ pub fn check_confirmation(
         return Err(MediationError::NotJoint(missing.join("、")));
     }
     let deadline = confirmation_deadline(effective, calendar);
-    if cst_date(now) > deadline {
+    if now.date_cst() > deadline {
         return Err(MediationError::TooLate {
-            effective: chinese_date(cst_date(effective)),
+            effective: chinese_date(effective.date_cst()),
             deadline: chinese_date(deadline),
         });
     }
     Ok(deadline)
-}
-
-/// A date as Chinese documents write it, e.g. 2026年3月5日.
-pub fn chinese_date(d: Date) -> String {
-    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -40,6 +40,16 @@ impl Timestamp {
         self.to_datetime().to_offset(CST).year()
     }
 
+    /// The instant a day begins in China Standard Time (its midnight).
+    pub fn midnight_cst(d: Date) -> Self {
+        Self::from_datetime(OffsetDateTime::new_in_offset(d, time::Time::MIDNIGHT, CST))
+    }
+
+    /// The calendar day in China Standard Time.
+    pub fn date_cst(self) -> Date {
+        self.to_datetime().to_offset(CST).date()
+    }
+
     pub fn plus_seconds(self, s: i64) -> Self {
         Self(self.0 + s * 1_000_000)
     }
@@ -60,4 +70,9 @@ impl fmt::Display for Timestamp {
             d.second()
         )
     }
+}
+
+/// A date as Chinese documents write it, e.g. 2026年3月5日.
+pub fn chinese_date(d: Date) -> String {
+    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }

@@ -32,12 +32,12 @@ use hejie_domain::case::{
     Case, Channel, DisputeType, Outcome, ReferralTarget, Satisfaction, Severity, Status,
 };
 use hejie_domain::division::DivisionCode;
-use hejie_domain::timestamp::{CST, Timestamp};
+use hejie_domain::timestamp::Timestamp;
 use time::Date;
 
 /// The calendar day of an instant in China Standard Time.
 pub fn cst_day(t: Timestamp) -> Date {
-    t.to_datetime().to_offset(CST).date()
+    t.date_cst()
 }
 
 const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;

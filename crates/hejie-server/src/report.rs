@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use hejie_domain::division::{DivisionCode, Level};
 use hejie_domain::org::OrganisationKind;
-use hejie_domain::timestamp::{CST, Timestamp};
+use hejie_domain::timestamp::{CST, Timestamp, chinese_date};
 use hejie_insight::indicators::Indicator;
 use hejie_store::documents::{DocumentInfo, NewDocument};
 use hejie_store::warnings::{WarningFilter, WarningLevel};
@@ -60,10 +60,6 @@ pub fn month_period(first: Date) -> Period {
         from: first,
         to: next.previous_day().unwrap_or(first),
     }
-}
-
-fn chinese_date(d: Date) -> String {
-    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }
 
 fn chinese_month(d: Date) -> String {
@@ -241,11 +237,6 @@ fn typical(state: &AppState, cases: Vec<CaseSummary>) -> Vec<TypicalCase> {
         .collect()
 }
 
-/// The midnight (CST) that starts `d`.
-fn day_start(d: Date) -> Timestamp {
-    Timestamp::from_datetime(OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, CST))
-}
-
 /// How many warnings the table lists; the summary counts them all.
 const WARNING_LINES: usize = 15;
 
@@ -255,8 +246,8 @@ async fn month_warnings(
     state: &AppState,
     scope: &Scope,
 ) -> Result<(Vec<WarningLine>, String), AppError> {
-    let from = day_start(scope.period.from);
-    let to = day_start(scope.period.to.next_day().unwrap_or(scope.period.to));
+    let from = Timestamp::midnight_cst(scope.period.from);
+    let to = Timestamp::midnight_cst(scope.period.to.next_day().unwrap_or(scope.period.to));
     let stats = state.store.warning_stats(&scope.division, from, to).await?;
     let t = &stats.total;
     if t.raised == 0 {
@@ -606,7 +597,7 @@ pub async fn make_and_keep(
     made_by: &str,
 ) -> Result<(DocumentInfo, Vec<u8>), AppError> {
     let now = state.now();
-    let today = now.to_datetime().to_offset(CST).date();
+    let today = now.date_cst();
     check_month(first, today)?;
     let pdf = render_monthly(state, division, first, today).await?;
     let month = month_text(first);
@@ -649,7 +640,7 @@ pub fn monthly_areas(state: &AppState) -> Vec<DivisionCode> {
 
 /// Schedules the monthly job unless it is already scheduled.
 pub async fn ensure_scheduled(state: &AppState) -> Result<(), StoreError> {
-    let today = state.now().to_datetime().to_offset(CST).date();
+    let today = state.now().date_cst();
     crate::workflow::scheduler::ensure_periodic(
         state,
         MONTHLY_JOB_KEY,
@@ -663,7 +654,7 @@ pub async fn ensure_scheduled(state: &AppState) -> Result<(), StoreError> {
 /// next 1st. A report that fails is logged and the others still made; the job completes so the
 /// month is not retried for ever, and `hejie report monthly` can make a missing one by hand.
 pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
-    let today = now.to_datetime().to_offset(CST).date();
+    let today = now.date_cst();
     let first = add_months(today.replace_day(1).unwrap_or(today), -1);
     for division in monthly_areas(state) {
         let key = monthly_key(&division, &month_text(first));

@@ -22,7 +22,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use hejie_domain::case::{CaseId, Status};
 use hejie_domain::division::{DivisionCode, Level};
-use hejie_domain::timestamp::{CST, Timestamp};
+use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
 use hejie_insight::{CaseFacts, SpikeConfig, assess_risk, detect_spike};
 use hejie_store::insight::{CellGroup, CellQuery};
@@ -33,7 +33,7 @@ use hejie_store::warnings::{
 use hejie_store::work::Job;
 use hejie_store::{CaseFilter, StoreError};
 use serde_json::json;
-use time::{Date, Duration, OffsetDateTime, Time};
+use time::{Date, Duration};
 
 use crate::error::AppError;
 use crate::insight::{date_text, day_number, type_label};
@@ -66,14 +66,6 @@ pub fn spike_config() -> SpikeConfig {
     }
 }
 
-fn cst_date(t: Timestamp) -> Date {
-    t.to_datetime().to_offset(CST).date()
-}
-
-fn cst_midnight(d: Date) -> Timestamp {
-    Timestamp::from_datetime(OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, CST))
-}
-
 /// The Monday of `d`'s week.
 pub fn week_start(d: Date) -> Date {
     d - Duration::days(i64::from(d.weekday().number_days_from_monday()))
@@ -81,7 +73,7 @@ pub fn week_start(d: Date) -> Date {
 
 /// Runs every check as of `now` and raises what it finds.
 pub async fn scan(state: &AppState, now: Timestamp) -> Result<ScanReport, StoreError> {
-    let today = cst_date(now);
+    let today = now.date_cst();
     let spikes = spikes(state, today).await?;
     let since = now.plus_seconds(-PARTY_WINDOW_DAYS * 86_400);
     let parties = state.store.repeat_parties(since, 2).await?;
@@ -401,8 +393,8 @@ async fn case_warnings(
 /// The scheduler's daily job: scans, then runs again the next morning at 06:00 CST.
 pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     scan(state, now).await?;
-    let tomorrow = cst_date(now) + Duration::days(1);
-    let next = cst_midnight(tomorrow).plus_seconds(6 * 3600);
+    let tomorrow = now.date_cst() + Duration::days(1);
+    let next = Timestamp::midnight_cst(tomorrow).plus_seconds(6 * 3600);
     crate::workflow::scheduler::run_again(state, job, next).await
 }
 

@@ -3,21 +3,17 @@
 //! "nothing found" included. A task not completed by the end of its period is overdue.
 
 use hejie_domain::division::{DivisionCode, Level};
-use hejie_domain::timestamp::{CST, Timestamp};
+use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
 use hejie_store::StoreError;
 use hejie_store::work::{Job, SweepCompletion, SweepFilter, SweepTask};
-use time::{Date, Duration, Month, OffsetDateTime, Time};
+use time::{Date, Duration, Month};
 
 use crate::error::AppError;
 use crate::state::AppState;
 
 pub const SWEEP_JOB: &str = "sweeps";
 pub const SWEEP_JOB_KEY: &str = "sweeps:generate";
-
-fn midnight(d: Date) -> Timestamp {
-    Timestamp::from_datetime(OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, CST))
-}
 
 /// The period containing `day` for a level: (start, end) as dates, end exclusive.
 pub fn period(level: Level, day: Date) -> Option<(Date, Date)> {
@@ -55,7 +51,7 @@ fn next_month(first: Date) -> Option<Date> {
 /// Sweep tasks for the period containing `now`, for every village, township and county.
 pub fn tasks_for(state: &AppState, now: Timestamp) -> Vec<SweepTask> {
     let reference = state.reference();
-    let today = now.to_datetime().to_offset(CST).date();
+    let today = now.date_cst();
     let mut out = Vec::new();
     for d in reference.tree.iter() {
         let Some((start, end)) = period(d.code.level(), today) else {
@@ -67,13 +63,13 @@ pub fn tasks_for(state: &AppState, now: Timestamp) -> Vec<SweepTask> {
             .filter(|o| o.division == d.code)
             .min_by_key(|o| !matches!(o.kind, hejie_domain::org::OrganisationKind::Centre))
             .map(|o| o.id.to_string());
-        let period_start = midnight(start);
+        let period_start = Timestamp::midnight_cst(start);
         out.push(SweepTask {
             id: format!("{}-{}", d.code, start),
             division: d.code.clone(),
             organisation,
             period_start,
-            due_at: midnight(end),
+            due_at: Timestamp::midnight_cst(end),
             completed: None,
         });
     }
@@ -83,8 +79,13 @@ pub fn tasks_for(state: &AppState, now: Timestamp) -> Vec<SweepTask> {
 /// The sweep job: creates this period's tasks and runs again shortly after next midnight.
 pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     state.store.put_sweeps(tasks_for(state, now)).await?;
-    let tomorrow = now.to_datetime().to_offset(CST).date() + Duration::days(1);
-    super::scheduler::run_again(state, job, midnight(tomorrow).plus_seconds(300)).await
+    let tomorrow = now.date_cst() + Duration::days(1);
+    super::scheduler::run_again(
+        state,
+        job,
+        Timestamp::midnight_cst(tomorrow).plus_seconds(300),
+    )
+    .await
 }
 
 /// Makes sure the sweep job exists (run at start-up); leaves a pending one alone.
