@@ -363,17 +363,38 @@ const INSERT_EVENT_SQLITE: &str = "INSERT INTO events (case_id, version, kind, o
      actor_id, division, recorded_at, meta, body, prev_hash, hash) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
-fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Committed> {
-    let series = format!("{}-{:04}", new.prefix, new.year);
-    let seq: i64 = conn
-        .prepare_cached(&for_sqlite(sql::NEXT_IN_SERIES))?
-        .query_row([&series], |r| r.get(0))?;
+/// The case-number series of a new case: its county prefix and year.
+fn series_of(new: &NewCase) -> String {
+    format!("{}-{:04}", new.prefix, new.year)
+}
+
+/// Builds a new case's events with case number `seq` of its series and plans its rows.
+fn plan_new(
+    new: NewCase,
+    seq: i64,
+    now: Timestamp,
+) -> Result<(crate::rows::WritePlan, Option<crate::work::Effects>)> {
     let number = CaseNumber::new(&new.prefix, new.year, u64::try_from(seq).unwrap_or(0))
         .map_err(|e| StoreError::Domain(e.into()))?;
-    let events = (new.build)(number.clone())?;
+    let events = (new.build)(number)?;
     let plan = crate::rows::plan_create(new.id, &events, now)?;
-    if let Some(fx) = crate::rows::registration_effects(new.effects, &events) {
-        work::apply_effects(conn, &fx, now)?;
+    Ok((
+        plan,
+        crate::rows::registration_effects(new.effects, &events),
+    ))
+}
+
+/// Writes a planned new case's rows: the effects of its registration, its events, its
+/// projection and its parties. Its indicator cells are left to the caller, who writes them
+/// alone or summed with a batch's.
+fn insert_new(
+    conn: &Connection,
+    plan: &crate::rows::WritePlan,
+    effects: Option<&crate::work::Effects>,
+    now: Timestamp,
+) -> Result<()> {
+    if let Some(fx) = effects {
+        work::apply_effects(conn, fx, now)?;
     }
     for row in &plan.events {
         insert_event(conn, row)?;
@@ -382,6 +403,15 @@ fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Commit
     for party in &plan.parties {
         exec(conn, sql::INSERT_PARTY, party)?;
     }
+    Ok(())
+}
+
+fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Committed> {
+    let seq: i64 = conn
+        .prepare_cached(&for_sqlite(sql::NEXT_IN_SERIES))?
+        .query_row([&series_of(&new)], |r| r.get(0))?;
+    let (plan, effects) = plan_new(new, seq, now)?;
+    insert_new(conn, &plan, effects.as_ref(), now)?;
     insight::write(conn, &plan.cells)?;
     Ok(plan.committed)
 }
@@ -413,7 +443,7 @@ fn create_many(
             planned.push(Err(StoreError::Duplicate(format!("案件 {id} 已存在"))));
             continue;
         }
-        let series = format!("{}-{:04}", new.prefix, new.year);
+        let series = series_of(&new);
         let seq = match next.get(&series) {
             Some(n) => *n,
             None => series_next
@@ -421,16 +451,7 @@ fn create_many(
                 .optional()?
                 .unwrap_or(1),
         };
-        let plan = CaseNumber::new(&new.prefix, new.year, u64::try_from(seq).unwrap_or(0))
-            .map_err(|e| StoreError::Domain(e.into()))
-            .and_then(|number| Ok((new.build)(number)?))
-            .and_then(|events| {
-                let plan = crate::rows::plan_create(new.id, &events, now)?;
-                Ok((
-                    plan,
-                    crate::rows::registration_effects(new.effects, &events),
-                ))
-            });
+        let plan = plan_new(new, seq, now);
         if plan.is_ok() {
             next.insert(series, seq + 1);
         } else {
@@ -451,16 +472,7 @@ fn create_many(
     for item in planned {
         out.push(match item {
             Ok((plan, effects)) => {
-                if let Some(fx) = effects {
-                    work::apply_effects(conn, &fx, now)?;
-                }
-                for row in &plan.events {
-                    insert_event(conn, row)?;
-                }
-                exec(conn, sql::INSERT_CASE, &plan.case.binds())?;
-                for party in &plan.parties {
-                    exec(conn, sql::INSERT_PARTY, party)?;
-                }
+                insert_new(conn, &plan, effects.as_ref(), now)?;
                 let crate::insight::CellPlan {
                     cells: deltas,
                     case_upserts,
