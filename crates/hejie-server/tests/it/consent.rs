@@ -14,14 +14,7 @@ async fn a_recorded_refusal_stops_mediation_through_the_api() {
         .await;
     let id = str_of(&case, "id").to_owned();
     app.command(&clerk, &id, "accept", accept_body()).await;
-    let committee = app.fx.orgs.committee(Place::A).id.to_string();
-    app.command(
-        &clerk,
-        &id,
-        "assign",
-        json!({ "organisation_id": committee }),
-    )
-    .await;
+    app.assign_to_committee(&clerk, &id, Place::A).await;
     let mediator = app.bearer("a-mediator").await;
     app.command(&mediator, &id, "acknowledge", json!({})).await;
     let path = format!("/api/v1/cases/{id}/consent");

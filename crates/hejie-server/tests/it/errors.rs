@@ -192,14 +192,7 @@ async fn each_failure_has_its_status_and_code() {
     let err = res.expect_error(422, "invalid_transition");
     assert!(err.get("field").is_none(), "{}", res.text);
     // 422: a rule of the domain (mediation needs both parties' consent).
-    let committee = app.fx.orgs.committee(Place::A).id.to_string();
-    app.command(
-        &clerk,
-        &id,
-        "assign",
-        json!({ "organisation_id": committee }),
-    )
-    .await;
+    app.assign_to_committee(&clerk, &id, Place::A).await;
     let mediator = app.bearer("a-mediator").await;
     app.command(&mediator, &id, "acknowledge", json!({})).await;
     app.post_json(

@@ -248,14 +248,7 @@ async fn declining_and_withdrawing_and_referring_end_a_case() {
     let failing = app.register(&clerk, Place::B, "调解不成。").await;
     let fid = str_of(&failing, "id");
     app.command(&clerk, fid, "accept", accept_body()).await;
-    let committee = app.fx.orgs.committee(Place::B).id.to_string();
-    app.command(
-        &clerk,
-        fid,
-        "assign",
-        json!({ "organisation_id": committee }),
-    )
-    .await;
+    app.assign_to_committee(&clerk, fid, Place::B).await;
     let mediator = app.bearer("b-mediator").await;
     app.command(&mediator, fid, "acknowledge", json!({})).await;
     app.command(

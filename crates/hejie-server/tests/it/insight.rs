@@ -39,14 +39,7 @@ pub(crate) async fn case(app: &TestApp, place: Place, end: End, text: &str) -> (
     let id = str_of(&case, "id").to_owned();
     let number = str_of(&case, "number").to_owned();
     app.command(&clerk, &id, "accept", accept_body()).await;
-    let committee = app.fx.orgs.committee(place).id.to_string();
-    app.command(
-        &clerk,
-        &id,
-        "assign",
-        json!({ "organisation_id": committee }),
-    )
-    .await;
+    app.assign_to_committee(&clerk, &id, place).await;
     if end == End::Open {
         return (id, number);
     }

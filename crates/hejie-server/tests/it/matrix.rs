@@ -294,15 +294,7 @@ async fn setup() -> (TestApp, Target, Target) {
         let case = app.register(&clerk, place, "矩阵测试的案件。").await;
         let id = str_of(&case, "id").to_owned();
         app.command(&clerk, &id, "accept", accept_body()).await;
-        let committee = app.fx.orgs.committee(place).id.to_string();
-        let v = app
-            .command(
-                &clerk,
-                &id,
-                "assign",
-                json!({ "organisation_id": committee }),
-            )
-            .await;
+        let v = app.assign_to_committee(&clerk, &id, place).await;
         assert_eq!(v["status"]["code"], "assigned");
         let version = v["version"].as_u64().expect("a version");
         // Three commands, each with what the time-limit policy records alongside it.

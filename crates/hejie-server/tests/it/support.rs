@@ -680,6 +680,13 @@ impl TestApp {
     }
 
     /// Runs a command route on a case and expects success; returns the case view.
+    /// Dispatches a case to its township's village committee (派单) and returns the case.
+    pub async fn assign_to_committee(&self, auth: &Auth, id: &str, place: Place) -> Value {
+        let committee = self.fx.orgs.committee(place).id.to_string();
+        self.command(auth, id, "assign", json!({ "organisation_id": committee }))
+            .await
+    }
+
     pub async fn command(&self, auth: &Auth, id: &str, route: &str, body: Value) -> Value {
         self.post_json(auth, &format!("/api/v1/cases/{id}/{route}"), &body)
             .await
