@@ -59,3 +59,13 @@ fn write_new_key(path: &PathBuf) -> Result<()> {
     writeln!(f, "{}", MasterKey::generate().to_hex())?;
     Ok(())
 }
+
+/// Where evidence files are kept: `--files-dir`, else beside a SQLite database
+/// (`<db>.files`), else `./hejie-files`.
+pub fn files_dir(url: &str, given: Option<&PathBuf>) -> PathBuf {
+    match (given, sqlite_path(url)) {
+        (Some(d), _) => d.clone(),
+        (None, Some(db)) => PathBuf::from(format!("{}.files", db.display())),
+        (None, None) => PathBuf::from("hejie-files"),
+    }
+}

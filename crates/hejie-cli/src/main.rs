@@ -33,6 +33,9 @@ struct Cli {
     /// File holding the 64-hex-digit key for personal data (see `HEJIE_PII_KEY`).
     #[arg(long, global = true, env = "HEJIE_PII_KEY_FILE")]
     pii_key_file: Option<PathBuf>,
+    /// Directory for evidence files (default: beside a SQLite database, `<db>.files`).
+    #[arg(long, global = true, env = "HEJIE_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -101,6 +104,10 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Check a document (an agreement's PDF, a report) against the record: was it made here,
+    /// byte for byte, and for an agreement, do its content hash and every signature hold. Exit
+    /// 1 when it does not.
+    VerifyDocument { file: PathBuf },
     /// Make a document: `report monthly [--division CODE] --month YYYY-MM --out FILE.pdf`.
     Report {
         #[command(subcommand)]
@@ -287,7 +294,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
             let store = open(&cli.database).await?;
-            serve(store, sealer, addr, secure_cookies, scheduler).await?;
+            let files = config::files_dir(&cli.database, cli.files_dir.as_ref());
+            serve(store, sealer, files, addr, secure_cookies, scheduler).await?;
         }
         Command::Demo {
             addr,
@@ -302,7 +310,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             if !no_serve {
                 println!("演示系统已启动：http://{addr}/ （按 Ctrl+C 停止）");
-                serve(store, sealer, addr, false, scheduler).await?;
+                let files = config::files_dir(&cli.database, cli.files_dir.as_ref());
+                serve(store, sealer, files, addr, false, scheduler).await?;
             }
         }
         Command::RebuildAggregates { verify } => {
@@ -325,6 +334,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.database).await?;
             report::run(store, sealer, what).await?;
         }
+        Command::VerifyDocument { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let store = open(&cli.database).await?;
+            return verify_document(store.as_ref(), &bytes).await;
+        }
         Command::Retrain(args) => return retrain::run(open(&cli.database).await?, args).await,
         Command::Bench(args) => bench::run(args).await?,
         Command::Loadtest(args) => loadtest::run(args).await?,
@@ -335,11 +350,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 async fn serve(
     store: std::sync::Arc<dyn Store>,
     sealer: hejie_crypto::KeyedSealer,
+    files_dir: PathBuf,
     addr: std::net::SocketAddr,
     secure_cookies: bool,
     scheduler: SchedulerArgs,
 ) -> Result<()> {
+    std::fs::create_dir_all(&files_dir)
+        .with_context(|| format!("creating the files directory {}", files_dir.display()))?;
     let config = hejie_server::Config {
+        files_dir: Some(files_dir),
         secure_cookies,
         scheduler_poll_ms: scheduler.scheduler_poll_ms,
         job_lease_secs: scheduler.job_lease_secs,
@@ -355,6 +374,30 @@ async fn serve(
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("loading reference data")?;
     hejie_server::serve(state, addr).await
+}
+
+async fn verify_document(store: &dyn Store, bytes: &[u8]) -> Result<ExitCode> {
+    let checked = hejie_server::agreement::verify_document(store, bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(doc) = checked else {
+        println!("核验未通过：本系统没有生成过与该文件逐字节一致的文书（文件可能被修改）。");
+        return Ok(ExitCode::from(1));
+    };
+    println!("《{}》", doc.title);
+    if let Some(n) = &doc.case_number {
+        println!("案件编号：{n}");
+    }
+    for f in &doc.findings {
+        println!("{} {}", if f.ok { "✓" } else { "✗" }, f.text);
+    }
+    if doc.ok() {
+        println!("核验通过。");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("核验未通过。");
+        Ok(ExitCode::from(1))
+    }
 }
 
 async fn rebuild_aggregates(store: &dyn Store, verify: bool) -> Result<ExitCode> {

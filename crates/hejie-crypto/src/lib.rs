@@ -23,6 +23,13 @@ pub fn sm3_hex(bytes: &[u8]) -> String {
     hex::encode(Sm3::digest(bytes))
 }
 
+/// SHA-256 digest of `bytes` as 64 lowercase hex characters: the hash agreements are signed
+/// over and evidence files and dossiers are listed by, because courts' and third parties' tools
+/// check SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("PII key must be 64 hexadecimal characters (32 bytes)")]
@@ -65,6 +72,7 @@ impl fmt::Debug for MasterKey {
 pub struct KeyedSealer {
     cipher: Aes256Gcm,
     index_key: [u8; 32],
+    sign_key: [u8; 32],
     key_id: String,
 }
 
@@ -82,17 +90,42 @@ impl KeyedSealer {
         // Expanding 32 bytes from a 32-byte-output hash cannot fail (the limit is 255 blocks).
         let _ = hk.expand(b"encryption", &mut enc);
         let _ = hk.expand(b"blind-index", &mut idx);
+        let mut sign = [0u8; 32];
+        let _ = hk.expand(b"signing-keys", &mut sign);
         let cipher = Aes256Gcm::new(&enc.into());
         let key_id = sm3_hex(&idx)[..8].to_owned();
         Self {
             cipher,
             index_key: idx,
+            sign_key: sign,
             key_id,
         }
     }
 
     pub fn key_id(&self) -> &str {
         &self.key_id
+    }
+
+    /// The signing key the platform holds for `holder` (e.g. `user:<id>`, or `party:<keyed hash
+    /// of the phone>`), derived from the master key so it is never stored: the same holder
+    /// always gets the same key, and nobody without the master key can produce it (ADR 0012).
+    pub fn signing_key(
+        &self,
+        holder: &str,
+        algorithm: hejie_domain::mediation::SignatureAlgorithm,
+    ) -> sign::SigningKey {
+        let hk = hkdf::Hkdf::<Sm3>::new(Some(b"hejie-sign-v1"), &self.sign_key);
+        // An SM2 secret must be a scalar below the curve order; the odd 32 bytes that are not
+        // (about one in four billion) move on to the next counter.
+        for counter in 0u32.. {
+            let mut secret = [0u8; 32];
+            let info = format!("{algorithm:?}:{holder}:{counter}");
+            let _ = hk.expand(info.as_bytes(), &mut secret);
+            if let Ok(k) = sign::SigningKey::from_secret(algorithm, &secret) {
+                return k;
+            }
+        }
+        unreachable!("a valid key is found within a few counters")
     }
 }
 

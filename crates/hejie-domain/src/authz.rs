@@ -143,6 +143,34 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 role,
                 R::WindowClerk | R::Mediator | R::Supervisor | R::JudicialGeneralAdvisor | R::Admin
             ),
+            N::DraftAgreement => matches!(
+                role,
+                R::Mediator | R::DepartmentHandler | R::JudicialGeneralAdvisor | R::Admin
+            ),
+            // The case rules decide who signs as whom: a party signs as themselves (a
+            // resident proved by SMS), the mediator as the case's mediator.
+            N::SignAgreement => matches!(
+                role,
+                R::Resident | R::Mediator | R::DepartmentHandler | R::JudicialGeneralAdvisor
+            ),
+            // Whoever takes part in handling the case may add evidence; a party adds theirs
+            // through the tracking page.
+            N::AddEvidence => matches!(
+                role,
+                R::Resident
+                    | R::WindowClerk
+                    | R::GridWorker
+                    | R::Mediator
+                    | R::LegalAdvisor
+                    | R::JudicialGeneralAdvisor
+                    | R::DepartmentHandler
+                    | R::Admin
+            ),
+            // Recorded by the staff the parties applied through, or who received the ruling.
+            N::ApplyConfirmation | N::RecordConfirmation => matches!(
+                role,
+                R::WindowClerk | R::Mediator | R::JudicialGeneralAdvisor | R::Admin
+            ),
         },
     }
 }
@@ -162,6 +190,7 @@ fn holder_only(name: CommandName) -> bool {
             | CommandName::AnswerReferral
             | CommandName::Pause
             | CommandName::Resume
+            | CommandName::DraftAgreement
     )
 }
 

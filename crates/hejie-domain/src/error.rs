@@ -72,6 +72,8 @@ pub enum DomainError {
     NotDissatisfied,
     #[error("调解协议中没有这项履行义务")]
     NoSuchObligation,
+    #[error("该文件已在本案的证据材料中")]
+    DuplicateEvidence,
     #[error("{0}")]
     Mediation(#[from] crate::mediation::MediationError),
 }
@@ -103,6 +105,7 @@ impl DomainError {
             DomainError::OverallAlreadySet => "overall_already_set",
             DomainError::NotDissatisfied => "not_dissatisfied",
             DomainError::NoSuchObligation => "no_such_obligation",
+            DomainError::DuplicateEvidence => "duplicate_evidence",
             DomainError::Mediation(e) => e.code(),
         }
     }
@@ -141,6 +144,11 @@ pub enum CommandName {
     ScheduleFollowUp,
     CheckPerformance,
     RecordConsent,
+    DraftAgreement,
+    SignAgreement,
+    ApplyConfirmation,
+    RecordConfirmation,
+    AddEvidence,
 }
 
 impl CommandName {
@@ -176,6 +184,11 @@ impl CommandName {
             CommandName::ScheduleFollowUp => "安排回访",
             CommandName::CheckPerformance => "履行检查",
             CommandName::RecordConsent => "记录调解意愿",
+            CommandName::DraftAgreement => "起草调解协议书",
+            CommandName::SignAgreement => "签署调解协议书",
+            CommandName::ApplyConfirmation => "申请司法确认",
+            CommandName::RecordConfirmation => "登记司法确认结果",
+            CommandName::AddEvidence => "提交证据材料",
         }
     }
 }

@@ -45,6 +45,22 @@ pub enum MediationError {
         "调解协议自{effective}生效，申请司法确认的期限已于{deadline}届满（《人民调解法》第三十三条）"
     )]
     TooLate { effective: String, deadline: String },
+    #[error("尚未起草调解协议书")]
+    NoAgreement,
+    #[error("调解协议已经生效，不能再修改；如需变更，应由当事人另行达成协议")]
+    AlreadyEffective,
+    #[error("只有本案的调解员才能以调解员身份签名")]
+    NotTheMediator,
+    #[error("当事人本人才能以当事人身份签名")]
+    NotTheParty,
+    #[error("已经申请司法确认，不能重复申请")]
+    AlreadyApplied,
+    #[error("尚未申请司法确认")]
+    NotApplied,
+    #[error("法院已就司法确认申请作出裁定")]
+    AlreadyRuled,
+    #[error("文书校验码应为64位十六进制数")]
+    BadHash,
 }
 
 impl MediationError {
@@ -62,6 +78,14 @@ impl MediationError {
             MediationError::NotEffective => "not_effective",
             MediationError::NotJoint(_) => "not_joint",
             MediationError::TooLate { .. } => "too_late",
+            MediationError::NoAgreement => "no_agreement",
+            MediationError::AlreadyEffective => "already_effective",
+            MediationError::NotTheMediator => "not_the_mediator",
+            MediationError::NotTheParty => "not_the_party",
+            MediationError::AlreadyApplied => "already_applied",
+            MediationError::NotApplied => "not_applied",
+            MediationError::AlreadyRuled => "already_ruled",
+            MediationError::BadHash => "bad_hash",
         }
     }
 }
@@ -420,4 +444,86 @@ pub fn check_confirmation(
         });
     }
     Ok(deadline)
+}
+
+/// Whether `s` is a SHA-256 digest written as 64 lowercase hex characters.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The agreement as the case keeps it: its current version, the signatures given on that
+/// version, and when it took effect. A new draft replaces an unsigned or partly signed version
+/// (the earlier versions stay in the log); an agreement in effect is never replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementRecord {
+    pub version: u32,
+    pub agreement: Agreement,
+    /// SHA-256 (hex) of the canonical agreement, the case number and the version: what is
+    /// signed, and what every page of the PDF prints.
+    pub content_hash: String,
+    pub drafted_at: Timestamp,
+    pub signing: Signing,
+    pub effective_at: Option<Timestamp>,
+}
+
+impl AgreementRecord {
+    /// A new version, with no signatures yet: signatures on an earlier version do not count.
+    pub fn new(
+        parties: Vec<String>,
+        version: u32,
+        agreement: Agreement,
+        content_hash: String,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            version,
+            signing: Signing::new(parties, content_hash.clone()),
+            agreement,
+            content_hash,
+            drafted_at: at,
+            effective_at: None,
+        }
+    }
+}
+
+/// The joint application for judicial confirmation (Art. 33) and, once it came, the court's
+/// ruling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationRecord {
+    pub applicants: Vec<u32>,
+    pub court: String,
+    /// The last day the application could be made, as that day's midnight (CST).
+    pub deadline: Timestamp,
+    pub applied_at: Timestamp,
+    pub ruling: Option<ConfirmationRuling>,
+}
+
+/// What the court decided on an application for judicial confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationRuling {
+    /// 确认有效 (true) or 驳回申请 (false).
+    pub confirmed: bool,
+    /// The ruling's number (民事裁定书文号).
+    pub ruling: String,
+    pub note: Option<String>,
+    pub at: Timestamp,
+}
+
+/// A file put into the case's record as evidence (证据材料): what it is by content, never by the
+/// name it came with. The bytes live in the application's file store under their SHA-256; the
+/// record keeps the hash, so a file produced later can be checked against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// SHA-256 of the bytes, 64 lowercase hex characters.
+    pub sha256: String,
+    /// The name to show and to offer for download, already cleaned by the application.
+    pub name: String,
+    /// The media type the content was recognised as (e.g. `image/jpeg`), not what was claimed.
+    pub content_type: String,
+    pub size: u64,
+    pub description: Option<String>,
+    /// The party who submitted it, when a party did; staff otherwise.
+    pub party: Option<u32>,
 }

@@ -54,8 +54,22 @@ pub async fn run(
     expected_version: Option<u64>,
     command: Command,
 ) -> Result<Committed, AppError> {
+    let st = prepare(state, user, id, command.name(), expected_version).await?;
+    commit(state, &st, meta_for(state, user), command).await
+}
+
+/// What every command checks before it is decided: the case is visible to the user, the user
+/// may run `name` on it, and it is still at `expected_version`. For commands whose input is
+/// built from the case (the agreement), so nothing is read for a user who may not act.
+pub async fn prepare(
+    state: &AppState,
+    user: &User,
+    id: CaseId,
+    name: hejie_domain::CommandName,
+    expected_version: Option<u64>,
+) -> Result<CaseState, AppError> {
     let st = load_visible(state, user, id).await?;
-    authorize(user, Action::Command(command.name()), st.case())?;
+    authorize(user, Action::Command(name), st.case())?;
     if let Some(v) = expected_version
         && v != st.version()
     {
@@ -64,7 +78,7 @@ pub async fn run(
             st.version()
         )));
     }
-    commit(state, &st, meta_for(state, user), command).await
+    Ok(st)
 }
 
 /// Decides a command with what the time-limit policy records alongside it, and commits the

@@ -2,12 +2,14 @@
 //! Chinese web UI rendered on the server, sign-in and sessions, and the one authorization check
 //! every request goes through (`cases.rs` → `hejie_domain::authz`).
 
+pub mod agreement;
 pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod charts;
 pub mod error;
 pub mod escalation;
+pub mod evidence;
 pub mod export;
 pub mod insight;
 pub mod metrics;

@@ -121,6 +121,11 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::ScheduleFollowUp => "schedule-follow-up",
         N::CheckPerformance => "performance-check",
         N::RecordConsent => "consent",
+        N::DraftAgreement => "agreement",
+        N::SignAgreement => "agreement-sign",
+        N::ApplyConfirmation => "confirmation",
+        N::RecordConfirmation => "confirmation-ruling",
+        N::AddEvidence => "evidence",
     }
 }
 
@@ -505,5 +510,86 @@ pub fn describe(body: &EventBody) -> String {
             if *performed { "已履行" } else { "未履行" },
             note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
         ),
+        EventBody::AgreementDrafted {
+            version,
+            agreement,
+            content_hash,
+        } => format!(
+            "起草人民调解协议书第{version}版：协议内容{}条、履行义务{}项；校验码 {}",
+            agreement.draft().terms.len(),
+            agreement.draft().duties.len(),
+            content_hash
+        ),
+        EventBody::AgreementSigned {
+            signature,
+            effective,
+        } => format!(
+            "{}经{}后电子签名（{}，公钥指纹 {}）{}",
+            match signature.signer {
+                hejie_domain::mediation::Signer::Party(i) => format!("第{}位当事人", i + 1),
+                hejie_domain::mediation::Signer::Mediator => "调解员".to_owned(),
+            },
+            match signature.signer {
+                hejie_domain::mediation::Signer::Party(_) => "短信验证码核验身份",
+                hejie_domain::mediation::Signer::Mediator => "重新输入密码核验身份",
+            },
+            match signature.algorithm {
+                hejie_domain::mediation::SignatureAlgorithm::Sm2 => "SM2",
+                hejie_domain::mediation::SignatureAlgorithm::Ed25519 => "Ed25519",
+            },
+            crate::agreement::fingerprint(&signature.public_key),
+            if *effective {
+                "；各方均已签名，调解协议自即日起生效（《人民调解法》第二十九条）"
+            } else {
+                ""
+            }
+        ),
+        EventBody::ConfirmationApplied {
+            applicants,
+            court,
+            deadline,
+        } => format!(
+            "{}位当事人共同向{court}申请司法确认（申请期限至{}，《人民调解法》第三十三条）",
+            applicants.len(),
+            hejie_domain::timestamp::chinese_date(deadline.date_cst())
+        ),
+        EventBody::EvidenceAdded { evidence } => format!(
+            "{}提交证据材料“{}”（{}，{}）；SHA-256 {}{}",
+            evidence
+                .party
+                .map(|p| format!("第{}位当事人", p + 1))
+                .unwrap_or_default(),
+            evidence.name,
+            evidence.content_type,
+            human_size(evidence.size),
+            evidence.sha256,
+            evidence
+                .description
+                .as_ref()
+                .map(|d| format!("；说明：{d}"))
+                .unwrap_or_default()
+        ),
+        EventBody::ConfirmationRuled {
+            confirmed,
+            ruling,
+            note,
+        } => format!(
+            "法院{}（{ruling}）{}",
+            if *confirmed {
+                "裁定调解协议有效"
+            } else {
+                "裁定驳回司法确认申请"
+            },
+            note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
+        ),
+    }
+}
+
+/// A file size as people read it: 12.3 KB, 4.5 MB.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
     }
 }

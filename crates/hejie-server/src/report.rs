@@ -534,7 +534,7 @@ fn for_pdf(svg: &str) -> Vec<u8> {
 }
 
 /// The fonts, loaded on first use (about 90 MB of Noto CJK) and kept.
-async fn fonts(state: &AppState) -> Result<Arc<hejie_pdf::Fonts>, AppError> {
+pub(crate) async fn fonts(state: &AppState) -> Result<Arc<hejie_pdf::Fonts>, AppError> {
     let mut slot = state.fonts.lock().await;
     if let Some(f) = slot.as_ref() {
         return Ok(f.clone());

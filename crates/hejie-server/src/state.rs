@@ -36,6 +36,11 @@ pub struct Config {
     pub scheduler_poll_ms: u64,
     /// How long a claimed job is leased before another node may take it over.
     pub job_lease_secs: i64,
+    /// Where uploaded evidence files are kept, by content hash (outside any web root); `None`
+    /// refuses uploads.
+    pub files_dir: Option<std::path::PathBuf>,
+    /// The largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: usize,
 }
 
 impl Default for Config {
@@ -48,6 +53,8 @@ impl Default for Config {
             overdue_days: 30,
             scheduler_poll_ms: 2_000,
             job_lease_secs: 60,
+            files_dir: None,
+            evidence_max_bytes: 20 * 1024 * 1024,
         }
     }
 }
@@ -80,6 +87,9 @@ impl Reference {
 pub struct Inner {
     pub store: Arc<dyn Store>,
     pub sealer: Arc<dyn PiiSealer>,
+    /// The same key holder as `sealer`, for what personal-data sealing does not cover: the
+    /// signing keys the platform holds for signers of agreements (ADR 0012).
+    pub keys: Arc<hejie_crypto::KeyedSealer>,
     pub sms: Arc<dyn SmsSender>,
     pub config: Config,
     pub reference: RwLock<Arc<Reference>>,
@@ -142,16 +152,18 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub async fn new(
         store: Arc<dyn Store>,
-        sealer: Arc<dyn PiiSealer>,
+        keys: Arc<hejie_crypto::KeyedSealer>,
         sms: Arc<dyn SmsSender>,
         config: Config,
     ) -> Result<Self, AppError> {
+        let sealer: Arc<dyn PiiSealer> = keys.clone();
         let classifier = load_classifier(store.as_ref()).await?;
         let (routing, routing_stamp) = load_routing(store.as_ref()).await?;
         let (flow, flow_stamp) = load_flow(store.as_ref()).await?;
         let state = AppState(Arc::new(Inner {
             store,
             sealer,
+            keys,
             sms,
             config,
             reference: RwLock::new(Arc::new(Reference::default())),

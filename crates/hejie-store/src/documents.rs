@@ -50,6 +50,9 @@ pub trait DocumentStore: Send + Sync {
     async fn put_document(&self, doc: NewDocument) -> Result<DocumentInfo>;
     /// The latest version of the document with `key`, with its bytes.
     async fn document(&self, key: &str) -> Result<Option<(DocumentInfo, Vec<u8>)>>;
+    /// Every kept document whose bytes have this digest (SM3, hex), oldest first: how a copy
+    /// handed out is recognised.
+    async fn documents_by_digest(&self, digest: &str) -> Result<Vec<DocumentInfo>>;
     /// The latest version of each document of `kind` about `division` or any area inside it,
     /// newest period first.
     async fn documents(
@@ -78,6 +81,13 @@ pub const SELECT_DOCUMENT: &str = concat!(
     "SELECT ",
     info_columns!(),
     ", body FROM documents WHERE key = $1 ORDER BY version DESC LIMIT 1"
+);
+
+/// The versions with a digest, oldest first.
+pub const SELECT_BY_DIGEST: &str = concat!(
+    "SELECT ",
+    info_columns!(),
+    " FROM documents WHERE digest = $1 ORDER BY created_at, key, version"
 );
 
 /// The latest version per key of a kind within an area (its code as a prefix, the way the case

@@ -2,6 +2,7 @@
 //! hash, the signature or the key makes verification fail.
 
 use hejie_crypto::sign::{SignatureError, SigningKey, verify};
+use hejie_crypto::{KeyedSealer, MasterKey, sha256_hex};
 use hejie_domain::mediation::SignatureAlgorithm;
 
 const DOC: &[u8] = b"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -77,4 +78,34 @@ fn malformed_keys_and_signatures_are_refused_not_accepted() {
     );
     // An Ed25519 signature offered as SM2 is not an SM2 signature by that key.
     assert!(verify(SignatureAlgorithm::Sm2, &key.public_hex(), DOC, &sig).is_err());
+}
+
+#[test]
+fn derived_signing_keys_are_stable_per_holder_and_differ_across_holders_and_masters() {
+    let master = MasterKey::generate();
+    let sealer = KeyedSealer::new(&master);
+    for algorithm in [SignatureAlgorithm::Sm2, SignatureAlgorithm::Ed25519] {
+        let a = sealer.signing_key("party:abc", algorithm);
+        let again = KeyedSealer::new(&MasterKey::from_hex(&master.to_hex()).expect("hex"))
+            .signing_key("party:abc", algorithm);
+        assert_eq!(a.public_hex(), again.public_hex(), "{algorithm:?}");
+        let other_holder = sealer.signing_key("party:abd", algorithm);
+        assert_ne!(a.public_hex(), other_holder.public_hex(), "{algorithm:?}");
+        let other_master =
+            KeyedSealer::new(&MasterKey::generate()).signing_key("party:abc", algorithm);
+        assert_ne!(a.public_hex(), other_master.public_hex(), "{algorithm:?}");
+        let hash = sha256_hex(b"agreement");
+        let sig = a.sign_hex(hash.as_bytes());
+        verify(algorithm, &a.public_hex(), hash.as_bytes(), &sig).expect("verifies");
+        assert!(verify(algorithm, &other_holder.public_hex(), hash.as_bytes(), &sig).is_err());
+    }
+}
+
+#[test]
+fn sha256_matches_the_standard_test_vector() {
+    // FIPS 180-2, Appendix B.1.
+    assert_eq!(
+        sha256_hex(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
 }

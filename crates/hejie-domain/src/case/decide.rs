@@ -7,8 +7,10 @@ use super::{
     ReferralTarget, Register, Satisfaction, Severity, Status, Track,
 };
 use crate::error::{CommandName, DomainError, ValidationError};
-use crate::mediation::Consents;
+use crate::mediation::{Consents, MediationError, Signer, check_confirmation, is_sha256_hex};
 use crate::personal::PiiKind;
+use crate::timestamp::Timestamp;
+use crate::user::Role;
 
 const SHORT: usize = 200;
 const LONG: usize = 5000;
@@ -213,6 +215,22 @@ fn decide(
                     if case.sessions == 0 {
                         return Err(DomainError::NoSessionRecorded);
                     }
+                    // A drafted written agreement binds only once everybody signed it (Art. 29).
+                    if case
+                        .agreement
+                        .as_ref()
+                        .is_some_and(|a| a.effective_at.is_none())
+                    {
+                        return Err(MediationError::NotEffective.into());
+                    }
+                    // Closing on a signed agreement without retyping it: the outcome is the
+                    // agreement's terms and obligations.
+                    let (agreement, amount, obligations) = match &case.agreement {
+                        Some(r) if agreement.trim().is_empty() && obligations.is_empty() => {
+                            from_written(r)?
+                        }
+                        _ => (agreement, amount, obligations),
+                    };
                     let obligations = obligations
                         .into_iter()
                         .map(|o| {
@@ -579,7 +597,189 @@ fn decide(
                 note: optional_text("note", note.as_deref(), LONG)?,
             }
         }
+        Command::DraftAgreement {
+            agreement,
+            content_hash,
+        } => {
+            require(&[Status::Mediating])?;
+            no_refusal(case)?;
+            if case
+                .agreement
+                .as_ref()
+                .is_some_and(|a| a.effective_at.is_some())
+            {
+                return Err(MediationError::AlreadyEffective.into());
+            }
+            if !is_sha256_hex(&content_hash) {
+                return Err(MediationError::BadHash.into());
+            }
+            let agreement = agreement.check()?;
+            // Signatures are by party index, so the agreement must name the case's parties in
+            // the case's order.
+            let named: Vec<&str> = agreement
+                .draft()
+                .parties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            let parties: Vec<&str> = case.parties.iter().map(|p| p.name.as_str()).collect();
+            if named != parties {
+                return Err(ValidationError::new(
+                    "agreement.parties",
+                    "调解协议书的当事人应与案件登记的当事人一致".to_owned(),
+                )
+                .into());
+            }
+            EventBody::AgreementDrafted {
+                version: case.agreement.as_ref().map_or(1, |a| a.version + 1),
+                agreement,
+                content_hash,
+            }
+        }
+        Command::SignAgreement { signature } => {
+            require(&[Status::Mediating])?;
+            no_refusal(case)?;
+            let record = case.agreement.as_ref().ok_or(MediationError::NoAgreement)?;
+            if record.effective_at.is_some() {
+                return Err(MediationError::AlreadyEffective.into());
+            }
+            match signature.signer {
+                Signer::Mediator => {
+                    if case.mediator.as_ref().map(|m| m.id) != Some(meta.actor.id) {
+                        return Err(MediationError::NotTheMediator.into());
+                    }
+                }
+                Signer::Party(i) => {
+                    // The application proves the resident's phone is this party's; the record
+                    // must name them too.
+                    let party = case
+                        .parties
+                        .get(i as usize)
+                        .ok_or(MediationError::NoSuchParty)?;
+                    if meta.actor.role != Role::Resident || meta.actor.name != party.name {
+                        return Err(MediationError::NotTheParty.into());
+                    }
+                }
+            }
+            let mut signing = record.signing.clone();
+            let signature = crate::mediation::Signature {
+                at: meta.at,
+                ..signature
+            };
+            let effective = signing.sign(signature.clone())?.is_some();
+            EventBody::AgreementSigned {
+                signature,
+                effective,
+            }
+        }
+        Command::ApplyConfirmation {
+            applicants,
+            court,
+            calendar,
+        } => {
+            if case.confirmation.is_some() {
+                return Err(MediationError::AlreadyApplied.into());
+            }
+            let record = case.agreement.as_ref().ok_or(MediationError::NoAgreement)?;
+            let deadline = check_confirmation(&record.signing, &applicants, meta.at, &calendar)?;
+            let mut applicants = applicants;
+            applicants.sort_unstable();
+            applicants.dedup();
+            EventBody::ConfirmationApplied {
+                applicants,
+                court: text("court", &court, 100)?,
+                deadline: Timestamp::midnight_cst(deadline),
+            }
+        }
+        Command::RecordConfirmation {
+            confirmed,
+            ruling,
+            note,
+        } => {
+            let applied = case
+                .confirmation
+                .as_ref()
+                .ok_or(MediationError::NotApplied)?;
+            if applied.ruling.is_some() {
+                return Err(MediationError::AlreadyRuled.into());
+            }
+            EventBody::ConfirmationRuled {
+                confirmed,
+                ruling: text("ruling", &ruling, 100)?,
+                note: optional_text("note", note.as_deref(), LONG)?,
+            }
+        }
+        Command::AddEvidence { evidence } => {
+            if !is_sha256_hex(&evidence.sha256) {
+                return Err(MediationError::BadHash.into());
+            }
+            if case.evidence.len() >= MAX_EVIDENCE {
+                return Err(ValidationError::new(
+                    "file",
+                    format!("每个案件最多保存{MAX_EVIDENCE}份证据材料"),
+                )
+                .into());
+            }
+            if case.evidence.iter().any(|e| e.sha256 == evidence.sha256) {
+                return Err(DomainError::DuplicateEvidence);
+            }
+            if let Some(p) = evidence.party
+                && p as usize >= case.parties.len()
+            {
+                return Err(MediationError::NoSuchParty.into());
+            }
+            EventBody::EvidenceAdded {
+                evidence: crate::mediation::Evidence {
+                    name: text("file", &evidence.name, 100)?,
+                    description: optional_text(
+                        "description",
+                        evidence.description.as_deref(),
+                        SHORT,
+                    )?,
+                    ..evidence
+                },
+            }
+        }
     })
+}
+
+/// The most files one case keeps as evidence.
+pub const MAX_EVIDENCE: usize = 200;
+
+/// The outcome a signed agreement states: its terms, the total of its payments, and each
+/// duty as an obligation (with its manner of performance in the duty's text).
+fn from_written(
+    r: &crate::mediation::AgreementRecord,
+) -> Result<(String, Option<crate::money::Money>, Vec<Obligation>), DomainError> {
+    let a = r.agreement.draft();
+    let fen: i64 = a
+        .duties
+        .iter()
+        .filter_map(|d| d.amount)
+        .map(|m| m.fen())
+        .sum();
+    let amount = if fen > 0 {
+        Some(crate::money::Money::from_fen(fen)?)
+    } else {
+        None
+    };
+    let obligations = a
+        .duties
+        .iter()
+        .map(|d| Obligation {
+            party: d.party.clone(),
+            duty: format!("{}（{}）", d.duty, d.manner),
+            amount: d.amount,
+            due: Some(d.due),
+        })
+        .collect();
+    let text = format!(
+        "人民调解协议书第{}版（校验码 {}）：{}",
+        r.version,
+        r.content_hash,
+        a.terms.join("")
+    );
+    Ok((text, amount, obligations))
 }
 
 /// Whether `upper` is at a higher level than `lower` and contains it.
@@ -646,5 +846,12 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::Reopen | N::ScheduleFollowUp | N::CheckPerformance => {
             matches!(status, Status::Closed | Status::FollowedUp)
         }
+        N::DraftAgreement | N::SignAgreement => status == Status::Mediating,
+        N::AddEvidence => status.is_open(),
+        // The agreement may be confirmed whether or not the case was closed in the meantime.
+        N::ApplyConfirmation | N::RecordConfirmation => matches!(
+            status,
+            Status::Mediating | Status::Closed | Status::FollowedUp
+        ),
     }
 }

@@ -212,6 +212,33 @@ pub enum Command {
         performed: bool,
         note: Option<String>,
     },
+    /// 起草调解协议书 (Art. 29): a new version of the agreement; its content hash is computed
+    /// by the application over the canonical agreement, the case number and the version.
+    DraftAgreement {
+        agreement: crate::mediation::AgreementDraft,
+        content_hash: String,
+    },
+    /// 签署调解协议书: one signature, already verified cryptographically by the application.
+    SignAgreement {
+        signature: crate::mediation::Signature,
+    },
+    /// 申请司法确认 (Art. 33), jointly by the parties `applicants`; the calendar moves the
+    /// deadline past non-working days.
+    ApplyConfirmation {
+        applicants: Vec<u32>,
+        court: String,
+        calendar: Box<crate::calendar::WorkCalendar>,
+    },
+    /// 登记司法确认结果: the court's ruling on the application.
+    RecordConfirmation {
+        confirmed: bool,
+        ruling: String,
+        note: Option<String>,
+    },
+    /// 提交证据材料: a file, already stored and recognised by the application.
+    AddEvidence {
+        evidence: crate::mediation::Evidence,
+    },
 }
 
 impl Command {
@@ -248,6 +275,11 @@ impl Command {
             Command::Reopen { .. } => N::Reopen,
             Command::ScheduleFollowUp { .. } => N::ScheduleFollowUp,
             Command::CheckPerformance { .. } => N::CheckPerformance,
+            Command::DraftAgreement { .. } => N::DraftAgreement,
+            Command::SignAgreement { .. } => N::SignAgreement,
+            Command::ApplyConfirmation { .. } => N::ApplyConfirmation,
+            Command::RecordConfirmation { .. } => N::RecordConfirmation,
+            Command::AddEvidence { .. } => N::AddEvidence,
         }
     }
 }
@@ -411,6 +443,36 @@ pub enum EventBody {
         performed: bool,
         note: Option<String>,
     },
+    /// A version of the 人民调解协议书 was drafted; it replaces any earlier version that had not
+    /// taken effect, and signatures on that version no longer count.
+    AgreementDrafted {
+        version: u32,
+        agreement: crate::mediation::Agreement,
+        content_hash: String,
+    },
+    /// A party or the mediator signed the current version. `effective` is true when this was
+    /// the last signature it needed: the agreement took effect at this event (Art. 29).
+    AgreementSigned {
+        signature: crate::mediation::Signature,
+        effective: bool,
+    },
+    /// The parties jointly applied for judicial confirmation (Art. 33) by `deadline`, the last
+    /// day they could (as its midnight CST).
+    ConfirmationApplied {
+        applicants: Vec<u32>,
+        court: String,
+        deadline: Timestamp,
+    },
+    /// The court ruled on the application.
+    ConfirmationRuled {
+        confirmed: bool,
+        ruling: String,
+        note: Option<String>,
+    },
+    /// A file was added to the case's evidence, by its hash.
+    EvidenceAdded {
+        evidence: crate::mediation::Evidence,
+    },
 }
 
 impl EventBody {
@@ -447,6 +509,11 @@ impl EventBody {
             EventBody::Reopened { .. } => "reopened",
             EventBody::FollowUpScheduled { .. } => "follow_up_scheduled",
             EventBody::PerformanceChecked { .. } => "performance_checked",
+            EventBody::AgreementDrafted { .. } => "agreement_drafted",
+            EventBody::AgreementSigned { .. } => "agreement_signed",
+            EventBody::ConfirmationApplied { .. } => "confirmation_applied",
+            EventBody::ConfirmationRuled { .. } => "confirmation_ruled",
+            EventBody::EvidenceAdded { .. } => "evidence_added",
         }
     }
 
@@ -483,6 +550,11 @@ impl EventBody {
             EventBody::Reopened { .. } => "重新办理",
             EventBody::FollowUpScheduled { .. } => "安排回访",
             EventBody::PerformanceChecked { .. } => "履行检查",
+            EventBody::AgreementDrafted { .. } => "起草调解协议书",
+            EventBody::AgreementSigned { .. } => "签署调解协议书",
+            EventBody::ConfirmationApplied { .. } => "申请司法确认",
+            EventBody::ConfirmationRuled { .. } => "司法确认结果",
+            EventBody::EvidenceAdded { .. } => "提交证据材料",
         }
     }
 }

@@ -61,6 +61,15 @@ pub struct Case {
     /// The parties' answers to the invitation to mediate (Art. 17), by party index, in order.
     #[serde(default)]
     pub consents: Vec<(u32, crate::mediation::ConsentAnswer, Timestamp)>,
+    /// The current version of the 人民调解协议书 and its signatures (Art. 29).
+    #[serde(default)]
+    pub agreement: Option<crate::mediation::AgreementRecord>,
+    /// The joint application for judicial confirmation and the court's ruling (Art. 33).
+    #[serde(default)]
+    pub confirmation: Option<crate::mediation::ConfirmationRecord>,
+    /// The files in the case's evidence, oldest first.
+    #[serde(default)]
+    pub evidence: Vec<crate::mediation::Evidence>,
 }
 
 impl Case {
@@ -183,6 +192,9 @@ impl CaseState {
                 reopenings: 0,
                 linked_reports: Vec::new(),
                 consents: Vec::new(),
+                agreement: None,
+                confirmation: None,
+                evidence: Vec::new(),
             });
             return;
         }
@@ -241,6 +253,58 @@ impl CaseState {
             }
             EventBody::ConsentRecorded { party, answer } => {
                 c.consents.push((*party, answer.clone(), at));
+            }
+            EventBody::AgreementDrafted {
+                version,
+                agreement,
+                content_hash,
+            } => {
+                c.agreement = Some(crate::mediation::AgreementRecord::new(
+                    c.parties.iter().map(|p| p.name.clone()).collect(),
+                    *version,
+                    agreement.clone(),
+                    content_hash.clone(),
+                    at,
+                ));
+            }
+            EventBody::AgreementSigned {
+                signature,
+                effective,
+            } => {
+                if let Some(a) = c.agreement.as_mut() {
+                    a.signing.signatures.push(signature.clone());
+                    if *effective {
+                        a.effective_at = Some(at);
+                    }
+                }
+            }
+            EventBody::ConfirmationApplied {
+                applicants,
+                court,
+                deadline,
+            } => {
+                c.confirmation = Some(crate::mediation::ConfirmationRecord {
+                    applicants: applicants.clone(),
+                    court: court.clone(),
+                    deadline: *deadline,
+                    applied_at: at,
+                    ruling: None,
+                });
+            }
+            EventBody::EvidenceAdded { evidence } => c.evidence.push(evidence.clone()),
+            EventBody::ConfirmationRuled {
+                confirmed,
+                ruling,
+                note,
+            } => {
+                if let Some(conf) = c.confirmation.as_mut() {
+                    conf.ruling = Some(crate::mediation::ConfirmationRuling {
+                        confirmed: *confirmed,
+                        ruling: ruling.clone(),
+                        note: note.clone(),
+                        at,
+                    });
+                }
             }
             EventBody::SessionRecorded { .. } => c.sessions += 1,
             EventBody::Closed { outcome } => {

@@ -438,3 +438,449 @@ mod on_the_case {
         assert_eq!(closed.code(), "invalid_transition");
     }
 }
+
+/// The agreement, its signatures and judicial confirmation as events of a case (Arts. 29, 33).
+mod agreement_on_the_case {
+    use hejie_domain::DomainError;
+    use hejie_domain::calendar::WorkCalendar;
+    use hejie_domain::case::{Command, Event, EventBody, Status};
+    use hejie_domain::mediation::{
+        AgreementDraft, AgreementParty, ConsentAnswer, MediationError, Signature,
+        SignatureAlgorithm, Signer,
+    };
+    use hejie_domain::timestamp::Timestamp;
+    use hejie_domain::user::{Actor, Role, UserId};
+    use uuid::Uuid;
+
+    use crate::support::{
+        at, bodies_to, clerk, close_cmd, given, history, mediator, meta, second_mediator, succeeded,
+    };
+
+    const V1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+    const V2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    fn resident(name: &str) -> Actor {
+        Actor {
+            id: UserId(Uuid::from_u128(0x5E51_DE47 + name.len() as u128)),
+            name: name.to_owned(),
+            role: Role::Resident,
+            organisation: None,
+        }
+    }
+
+    fn draft() -> AgreementDraft {
+        let party = |name: &str, role: &str| AgreementParty {
+            name: name.to_owned(),
+            role: role.to_owned(),
+            id_masked: None,
+            address: None,
+        };
+        AgreementDraft {
+            parties: vec![party("张三", "申请人"), party("李四", "被申请人")],
+            facts: "两户因排水沟堵塞引发争执。".to_owned(),
+            disputed_points: "由谁疏通、损失如何赔偿。".to_owned(),
+            liability: "双方均有责任。".to_owned(),
+            terms: vec!["双方共同疏通排水沟。".to_owned()],
+            duties: Vec::new(),
+            mediator: "吴建国".to_owned(),
+            committee: "东门村人民调解委员会".to_owned(),
+        }
+    }
+
+    fn draft_cmd(hash: &str) -> Command {
+        Command::DraftAgreement {
+            agreement: draft(),
+            content_hash: hash.to_owned(),
+        }
+    }
+
+    fn signature(signer: Signer, hash: &str) -> Signature {
+        Signature {
+            signer,
+            document_hash: hash.to_owned(),
+            algorithm: SignatureAlgorithm::Sm2,
+            public_key: "04ab".to_owned(),
+            signature: "cd".to_owned(),
+            identity_verified: true,
+            at: Timestamp::from_micros(0),
+        }
+    }
+
+    fn sign_cmd(signer: Signer, hash: &str) -> Command {
+        Command::SignAgreement {
+            signature: signature(signer, hash),
+        }
+    }
+
+    /// A mediating case with version 1 drafted, then the events that `steps` record, each a
+    /// command run in turn (so their events are what the rules decided).
+    fn mediating_with(steps: Vec<(Actor, Command)>) -> Vec<Event> {
+        let mut events = history(bodies_to(Status::Mediating));
+        let mut all = vec![(mediator(), draft_cmd(V1))];
+        all.extend(steps);
+        for (actor, command) in all {
+            let hour = events.len() as i64;
+            let (new, _) = given(events.clone())
+                .when(meta(actor, hour), command)
+                .then_ok();
+            events.extend(new);
+        }
+        events
+    }
+
+    fn all_signed() -> Vec<Event> {
+        mediating_with(vec![
+            (resident("张三"), sign_cmd(Signer::Party(0), V1)),
+            (resident("李四"), sign_cmd(Signer::Party(1), V1)),
+            (mediator(), sign_cmd(Signer::Mediator, V1)),
+        ])
+    }
+
+    fn mediation(e: MediationError) -> DomainError {
+        DomainError::Mediation(e)
+    }
+
+    #[test]
+    fn art29_agreement_takes_effect_on_the_case_when_every_party_and_the_mediator_signed() {
+        let events = all_signed();
+        let effective: Vec<bool> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::AgreementSigned { effective, .. } => Some(*effective),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(effective, vec![false, false, true]);
+        let last_at = events.last().expect("signed").meta.at;
+        let (_, state) = given(events)
+            .when(meta(mediator(), 30), close_cmd(succeeded()))
+            .then_ok();
+        let case = state.case().expect("case");
+        let record = case.agreement.as_ref().expect("agreement");
+        assert_eq!(record.version, 1);
+        assert_eq!(record.effective_at, Some(last_at));
+        assert_eq!(record.signing.signatures.len(), 3);
+        assert_eq!(case.status, Status::Closed);
+    }
+
+    #[test]
+    fn closing_on_a_signed_agreement_takes_its_terms_and_duties_as_the_outcome() {
+        let mut with_duty = draft();
+        with_duty.duties = vec![hejie_domain::mediation::Duty {
+            party: "李四".to_owned(),
+            duty: "支付疏通费用".to_owned(),
+            amount: hejie_domain::money::Money::from_fen(60_000).ok(),
+            manner: "现金当面交付".to_owned(),
+            due: at(48),
+        }];
+        let mut events = history(bodies_to(Status::Mediating));
+        for (actor, command) in [
+            (
+                mediator(),
+                Command::DraftAgreement {
+                    agreement: with_duty,
+                    content_hash: V1.to_owned(),
+                },
+            ),
+            (resident("张三"), sign_cmd(Signer::Party(0), V1)),
+            (resident("李四"), sign_cmd(Signer::Party(1), V1)),
+            (mediator(), sign_cmd(Signer::Mediator, V1)),
+        ] {
+            let hour = events.len() as i64;
+            let (new, _) = given(events.clone())
+                .when(meta(actor, hour), command)
+                .then_ok();
+            events.extend(new);
+        }
+        let blank = hejie_domain::case::Outcome::Succeeded {
+            agreement: String::new(),
+            amount: None,
+            obligations: Vec::new(),
+        };
+        let (_, state) = given(events)
+            .when(meta(mediator(), 30), close_cmd(blank))
+            .then_ok();
+        match state.case().and_then(|c| c.outcome.clone()) {
+            Some(hejie_domain::case::Outcome::Succeeded {
+                agreement,
+                amount,
+                obligations,
+            }) => {
+                assert!(agreement.contains("人民调解协议书第1版"), "{agreement}");
+                assert!(agreement.contains("双方共同疏通排水沟"), "{agreement}");
+                assert_eq!(amount.map(|m| m.fen()), Some(60_000));
+                assert_eq!(obligations.len(), 1);
+                assert_eq!(obligations[0].party, "李四");
+                assert_eq!(obligations[0].duty, "支付疏通费用（现金当面交付）");
+                assert_eq!(obligations[0].due, Some(at(48)));
+            }
+            other => panic!("expected a successful outcome, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn art29_case_cannot_close_as_succeeded_before_its_agreement_is_signed_by_all() {
+        let events = mediating_with(vec![
+            (resident("张三"), sign_cmd(Signer::Party(0), V1)),
+            (mediator(), sign_cmd(Signer::Mediator, V1)),
+        ]);
+        given(events)
+            .when(meta(mediator(), 30), close_cmd(succeeded()))
+            .then_error(mediation(MediationError::NotEffective));
+    }
+
+    #[test]
+    fn art29_agreement_must_state_the_required_contents_and_name_the_case_parties() {
+        let events = history(bodies_to(Status::Mediating));
+        let mut no_facts = draft();
+        no_facts.facts = " ".to_owned();
+        let err = given(events.clone())
+            .when(
+                meta(mediator(), 10),
+                Command::DraftAgreement {
+                    agreement: no_facts,
+                    content_hash: V1.to_owned(),
+                },
+            )
+            .then_invalid("agreement.facts");
+        assert!(err.message.contains("第二十九条"), "{}", err.message);
+        let mut stranger = draft();
+        stranger.parties[1].name = "王五".to_owned();
+        given(events.clone())
+            .when(
+                meta(mediator(), 10),
+                Command::DraftAgreement {
+                    agreement: stranger,
+                    content_hash: V1.to_owned(),
+                },
+            )
+            .then_invalid("agreement.parties");
+        given(events)
+            .when(meta(mediator(), 10), draft_cmd("not-a-hash"))
+            .then_error(mediation(MediationError::BadHash));
+    }
+
+    #[test]
+    fn a_new_version_starts_without_signatures_and_an_effective_agreement_is_final() {
+        let events = mediating_with(vec![
+            (resident("张三"), sign_cmd(Signer::Party(0), V1)),
+            (mediator(), draft_cmd(V2)),
+        ]);
+        // 张三's signature was on version 1; version 2 needs it again, on version 2.
+        let (_, state) = given(events.clone())
+            .when(meta(resident("张三"), 20), sign_cmd(Signer::Party(0), V2))
+            .then_ok();
+        let record = state.case().and_then(|c| c.agreement.clone()).expect("v2");
+        assert_eq!(record.version, 2);
+        assert_eq!(record.signing.signatures.len(), 1);
+        given(events)
+            .when(meta(resident("李四"), 20), sign_cmd(Signer::Party(1), V1))
+            .then_error(mediation(MediationError::DocumentChanged));
+        given(all_signed())
+            .when(meta(mediator(), 30), draft_cmd(V2))
+            .then_error(mediation(MediationError::AlreadyEffective));
+        given(all_signed())
+            .when(meta(resident("张三"), 30), sign_cmd(Signer::Party(0), V1))
+            .then_error(mediation(MediationError::AlreadyEffective));
+    }
+
+    #[test]
+    fn each_signs_only_as_themselves_once_after_re_verifying_identity() {
+        let events = mediating_with(vec![(resident("张三"), sign_cmd(Signer::Party(0), V1))]);
+        let check = |actor: Actor, command: Command, expected: MediationError| {
+            given(events.clone())
+                .when(meta(actor, 20), command)
+                .then_error(mediation(expected));
+        };
+        check(
+            second_mediator(),
+            sign_cmd(Signer::Mediator, V1),
+            MediationError::NotTheMediator,
+        );
+        check(
+            clerk(),
+            sign_cmd(Signer::Party(1), V1),
+            MediationError::NotTheParty,
+        );
+        check(
+            resident("张三"),
+            sign_cmd(Signer::Party(1), V1),
+            MediationError::NotTheParty,
+        );
+        check(
+            resident("李四"),
+            sign_cmd(Signer::Party(2), V1),
+            MediationError::NoSuchParty,
+        );
+        check(
+            resident("张三"),
+            sign_cmd(Signer::Party(0), V1),
+            MediationError::AlreadySigned("张三".to_owned()),
+        );
+        let mut unverified = signature(Signer::Party(1), V1);
+        unverified.identity_verified = false;
+        check(
+            resident("李四"),
+            Command::SignAgreement {
+                signature: unverified,
+            },
+            MediationError::IdentityNotVerified,
+        );
+    }
+
+    #[test]
+    fn art17_no_agreement_after_a_party_refused() {
+        let events = mediating_with(vec![(
+            clerk(),
+            Command::RecordConsent {
+                party: 1,
+                answer: ConsentAnswer::Refused { reason: None },
+            },
+        )]);
+        given(events.clone())
+            .when(meta(mediator(), 20), draft_cmd(V2))
+            .then_error(mediation(MediationError::ConsentRefused("李四".to_owned())));
+        given(events)
+            .when(meta(resident("张三"), 20), sign_cmd(Signer::Party(0), V1))
+            .then_error(mediation(MediationError::ConsentRefused("李四".to_owned())));
+    }
+
+    fn apply_cmd(applicants: Vec<u32>) -> Command {
+        Command::ApplyConfirmation {
+            applicants,
+            court: "和安县人民法院".to_owned(),
+            calendar: Box::new(WorkCalendar::china_default()),
+        }
+    }
+
+    fn rule_cmd() -> Command {
+        Command::RecordConfirmation {
+            confirmed: true,
+            ruling: "（2026）浙0121民特123号".to_owned(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn art33_confirmation_on_the_case_is_joint_in_time_and_once() {
+        // Signed on 2 March 2026: the 30th day is 1 April, a Wednesday.
+        let effective = all_signed();
+        given(mediating_with(Vec::new()))
+            .when(meta(clerk(), 20), apply_cmd(vec![0, 1]))
+            .then_error(mediation(MediationError::NotEffective));
+        given(effective.clone())
+            .when(meta(clerk(), 20), apply_cmd(vec![1]))
+            .then_error(mediation(MediationError::NotJoint("张三".to_owned())));
+        let late = at(30 * 24 + 24);
+        let err = given(effective.clone())
+            .when(
+                hejie_domain::case::Meta {
+                    at: late,
+                    ..meta(clerk(), 0)
+                },
+                apply_cmd(vec![0, 1]),
+            )
+            .then_err();
+        assert_eq!(err.code(), "too_late");
+        assert!(err.to_string().contains("2026年4月1日"), "{err}");
+        given(effective.clone())
+            .when(meta(clerk(), 20), rule_cmd())
+            .then_error(mediation(MediationError::NotApplied));
+        // On the last day, after the case was closed, both parties together: accepted.
+        let (closed, _) = given(effective.clone())
+            .when(meta(mediator(), 20), close_cmd(succeeded()))
+            .then_ok();
+        let mut events = effective;
+        events.extend(closed);
+        let last_day = at(30 * 24 + 8);
+        let (applied, state) = given(events.clone())
+            .when(
+                hejie_domain::case::Meta {
+                    at: last_day,
+                    ..meta(clerk(), 0)
+                },
+                apply_cmd(vec![1, 0, 1]),
+            )
+            .then_ok();
+        assert_eq!(
+            applied[0].body,
+            EventBody::ConfirmationApplied {
+                applicants: vec![0, 1],
+                court: "和安县人民法院".to_owned(),
+                deadline: Timestamp::midnight_cst(time::macros::date!(2026 - 04 - 01)),
+            }
+        );
+        assert_eq!(state.case().map(|c| c.status), Some(Status::Closed));
+        events.extend(applied);
+        given(events.clone())
+            .when(meta(clerk(), 30 * 24 + 9), apply_cmd(vec![0, 1]))
+            .then_error(mediation(MediationError::AlreadyApplied));
+        let (ruled, state) = given(events.clone())
+            .when(meta(clerk(), 30 * 24 + 9), rule_cmd())
+            .then_ok();
+        let ruling = state
+            .case()
+            .and_then(|c| c.confirmation.clone())
+            .and_then(|c| c.ruling)
+            .expect("ruling");
+        assert!(ruling.confirmed);
+        events.extend(ruled);
+        given(events)
+            .when(meta(clerk(), 30 * 24 + 10), rule_cmd())
+            .then_error(mediation(MediationError::AlreadyRuled));
+    }
+}
+
+/// Evidence on the case: recorded by hash, once, for an existing party, only while open.
+mod evidence_on_the_case {
+    use hejie_domain::DomainError;
+    use hejie_domain::case::{Command, EventBody, Status};
+    use hejie_domain::mediation::{Evidence, MediationError};
+
+    use crate::support::{bodies_to, clerk, given, history, meta};
+
+    fn photo(sha: &str, party: Option<u32>) -> Evidence {
+        Evidence {
+            sha256: sha.to_owned(),
+            name: " 现场.jpg ".to_owned(),
+            content_type: "image/jpeg".to_owned(),
+            size: 4096,
+            description: Some(" ".to_owned()),
+            party,
+        }
+    }
+
+    const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    #[test]
+    fn evidence_is_recorded_by_its_hash_once_and_only_while_the_case_is_open() {
+        let add = |e: Evidence| Command::AddEvidence { evidence: e };
+        let state = given(history(bodies_to(Status::Accepted)))
+            .when(meta(clerk(), 10), add(photo(SHA, Some(1))))
+            .then_events(vec![EventBody::EvidenceAdded {
+                evidence: Evidence {
+                    name: "现场.jpg".to_owned(),
+                    description: None,
+                    ..photo(SHA, Some(1))
+                },
+            }]);
+        assert_eq!(state.case().map(|c| c.evidence.len()), Some(1));
+        let mut bodies = bodies_to(Status::Accepted);
+        bodies.push(EventBody::EvidenceAdded {
+            evidence: photo(SHA, None),
+        });
+        given(history(bodies))
+            .when(meta(clerk(), 10), add(photo(SHA, None)))
+            .then_error(DomainError::DuplicateEvidence);
+        given(history(bodies_to(Status::Accepted)))
+            .when(meta(clerk(), 10), add(photo("not-a-hash", None)))
+            .then_error(DomainError::Mediation(MediationError::BadHash));
+        given(history(bodies_to(Status::Accepted)))
+            .when(meta(clerk(), 10), add(photo(SHA, Some(5))))
+            .then_error(DomainError::Mediation(MediationError::NoSuchParty));
+        let closed = given(history(bodies_to(Status::Closed)))
+            .when(meta(clerk(), 30), add(photo(SHA, None)))
+            .then_err();
+        assert_eq!(closed.code(), "invalid_transition");
+    }
+}

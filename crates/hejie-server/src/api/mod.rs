@@ -56,6 +56,10 @@ impl From<QueryRejection> for AppError {
         cases::flow::referral_answer, cases::flow::pause, cases::flow::resume,
         cases::flow::supervise, cases::flow::reopen, cases::flow::performance_check,
         cases::flow::clocks,
+        cases::agreement::get, cases::agreement::draft, cases::agreement::sign,
+        cases::agreement::pdf, cases::agreement::apply_confirmation, cases::agreement::ruling,
+        cases::agreement::confirmation_pdf, cases::agreement::verify,
+        cases::evidence::list, cases::evidence::upload, cases::evidence::download,
         work::my_queue, work::board, work::notifications, work::mark_read,
         work::sweep_list, work::complete_sweep,
         intake::suggest, intake::corrections,
@@ -67,7 +71,8 @@ impl From<QueryRejection> for AppError {
         crate::open311::one_request,
     ),
     tags((name = "auth", description = "登录与令牌"), (name = "reference", description = "区划与单位"),
-         (name = "cases", description = "案件"), (name = "intake", description = "智能受理"),
+         (name = "cases", description = "案件"),
+         (name = "agreements", description = "调解协议书、电子签名、司法确认与文书核验"), (name = "intake", description = "智能受理"),
          (name = "work", description = "待办、督办看板、通知与排查 (queue, board, notifications, sweeps)"),
          (name = "insight", description = "数据研判：指标、案件清单与导出 (indicators, drill-down, exports)"))
 )]
@@ -121,6 +126,43 @@ pub fn router() -> Router<AppState> {
             post(f::performance_check),
         )
         .route("/api/v1/cases/{id}/clocks", get(f::clocks))
+        .route(
+            "/api/v1/cases/{id}/agreement",
+            get(cases::agreement::get).post(cases::agreement::draft),
+        )
+        .route(
+            "/api/v1/cases/{id}/agreement/sign",
+            post(cases::agreement::sign),
+        )
+        .route(
+            "/api/v1/cases/{id}/agreement/pdf",
+            get(cases::agreement::pdf),
+        )
+        .route(
+            "/api/v1/cases/{id}/confirmation",
+            post(cases::agreement::apply_confirmation),
+        )
+        .route(
+            "/api/v1/cases/{id}/confirmation/ruling",
+            post(cases::agreement::ruling),
+        )
+        .route(
+            "/api/v1/cases/{id}/confirmation/pdf",
+            get(cases::agreement::confirmation_pdf),
+        )
+        .route("/api/v1/documents/verify", post(cases::agreement::verify))
+        .route(
+            "/api/v1/cases/{id}/evidence",
+            get(cases::evidence::list)
+                .post(cases::evidence::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    cases::evidence::UPLOAD_BODY_LIMIT,
+                )),
+        )
+        .route(
+            "/api/v1/cases/{id}/evidence/{sha256}",
+            get(cases::evidence::download),
+        )
         .route("/api/v1/indicators", get(insight::indicators))
         .route("/api/v1/indicators/cases", get(insight::cases))
         .route("/api/v1/indicators/export", get(insight::export))

@@ -50,8 +50,11 @@ fn fields_of(action: &str) -> &'static [&'static str] {
             "referral_target",
         ],
         "follow-up" => &["method", "satisfaction", "agreement_performed", "note"],
+        "evidence" => &["file", "description"],
         a if a.starts_with("pii-") => &["reason"],
-        other => super::flow::fields_of(other).unwrap_or(&[]),
+        other => super::flow::fields_of(other)
+            .or_else(|| super::agreement::fields_of(other))
+            .unwrap_or(&[]),
     }
 }
 
@@ -83,6 +86,15 @@ impl Prefill {
         } else {
             default.to_owned()
         }
+    }
+
+    /// Every value typed into `field` (a group of checkboxes), when `action` was submitted.
+    pub fn values(&self, field: &str) -> Vec<String> {
+        self.values
+            .iter()
+            .filter(|(k, _)| k == field)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     pub fn checked(&self, action: &str, field: &str) -> bool {
@@ -162,8 +174,11 @@ fn label_of(action: &str) -> &'static str {
         "sessions" => CommandName::RecordSession.label(),
         "close" => CommandName::Close.label(),
         "follow-up" => CommandName::FollowUp.label(),
+        "evidence" => CommandName::AddEvidence.label(),
         a if a.starts_with("pii-") => "查看完整信息",
-        other => super::flow::label_of(other).unwrap_or("完成操作"),
+        other => super::flow::label_of(other)
+            .or_else(|| super::agreement::label_of(other))
+            .unwrap_or("完成操作"),
     }
 }
 
@@ -179,8 +194,11 @@ fn done_notice(done: &str) -> &'static str {
         "sessions" => "调解记录已保存。",
         "close" => "已结案。",
         "follow-up" => "回访已记录。",
+        "evidence" => "证据材料已上传，文件的 SHA-256 已记入案件记录。",
         "link-report" => "本次反映已并入此案（一案一码），未另行登记新案件。",
-        other => super::flow::done_notice(other).unwrap_or(""),
+        other => super::flow::done_notice(other)
+            .or_else(|| super::agreement::done_notice(other))
+            .unwrap_or(""),
     }
 }
 
@@ -256,9 +274,27 @@ struct CasePage {
     flow: super::flow::FlowForms,
     /// 升级风险 of an open case, when a model is stored.
     risk: Option<crate::escalation::Risk>,
+    /// 调解协议书 and 司法确认.
+    agreement: super::agreement::Panel,
+    /// 证据材料.
+    evidence: super::evidence::Panel,
 }
 
 impl CasePage {
+    /// The error on any obligation row of the agreement's form.
+    fn duty_error(&self) -> Option<&str> {
+        [
+            "duties.party",
+            "duties.amount",
+            "duties.due",
+            "agreement.duties.party",
+            "agreement.duties.duty",
+            "agreement.duties.manner",
+        ]
+        .into_iter()
+        .find_map(|f| self.pf.err("agreement", f))
+    }
+
     fn has(&self, action: &str) -> bool {
         self.c.actions.iter().any(|a| a == action)
             && (super::flow::fields_of(action).is_none() || self.flow.fits(action))
@@ -530,7 +566,11 @@ pub async fn render_case(
     };
     let flow = super::flow::forms(state, case, &me.user, &pf);
     let risk = crate::escalation::for_case_page(state.store.as_ref(), case).await;
+    let agreement = super::agreement::panel(state, case, &me.user, &pf);
+    let evidence = super::evidence::panel(state, case, &me.user);
     let page = CasePage {
+        evidence,
+        agreement,
         risk,
         time,
         flow,

@@ -99,6 +99,80 @@ async fn read_pairs(
     Ok((pairs, sent))
 }
 
+/// A file upload form (multipart): its text fields and its one file. The `csrf` field must come
+/// first and equal `expected` before any file is read, so a forged form costs no disk or memory
+/// beyond its first field.
+#[derive(Debug, Default)]
+pub struct Uploaded {
+    pub fields: Vec<(String, String)>,
+    /// The file's name as sent and its bytes, when one was chosen.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Uploaded {
+    pub fn field(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads an upload form whose `csrf` field must equal `expected`.
+pub async fn read_upload(
+    req: Request,
+    state: &AppState,
+    expected: &str,
+    max_file: usize,
+) -> Result<Uploaded, PageError> {
+    let too_large = || {
+        PageError::App(AppError::validation(
+            "file",
+            format!("文件过大，单个文件不能超过{}MB", max_file / (1024 * 1024)),
+        ))
+    };
+    let mut multipart = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| AppError::validation("form", "无法读取提交的内容"))?;
+    let mut out = Uploaded::default();
+    let mut checked = false;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if !checked {
+            let sent = if name == "csrf" {
+                field.text().await.map_err(|_| csrf_failed())?
+            } else {
+                String::new()
+            };
+            if expected.is_empty() || !constant_time_eq(&sent, expected) {
+                return Err(csrf_failed());
+            }
+            checked = true;
+            continue;
+        }
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_large())?;
+            if !file_name.is_empty() || !bytes.is_empty() {
+                out.file = Some((file_name, bytes.to_vec()));
+            }
+        } else {
+            let value = field.text().await.map_err(|_| too_large())?;
+            out.fields.push((name, value));
+        }
+    }
+    if !checked {
+        return Err(csrf_failed());
+    }
+    Ok(out)
+}
+
+/// The visitor's form token, read from the cookie (for a public upload form).
+pub fn public_token_of(headers: &HeaderMap) -> Option<String> {
+    form_cookie_value(headers)
+}
+
 fn csrf_failed() -> PageError {
     PageError::App(AppError::Forbidden {
         code: "csrf",

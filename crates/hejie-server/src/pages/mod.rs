@@ -10,11 +10,13 @@
 mod admin;
 mod admin_flow;
 mod admin_model;
+mod agreement;
 mod apply;
 mod assets;
 mod board;
 mod detail;
 mod error;
+mod evidence;
 mod flow;
 pub mod form;
 mod home;
@@ -24,10 +26,11 @@ mod list;
 mod login;
 mod notifications;
 mod queue;
-mod reports;
+pub(crate) mod reports;
 mod sweeps;
 mod track;
 mod verify;
+mod verify_document;
 mod view;
 mod warnings;
 
@@ -86,6 +89,25 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/close", post(detail::close))
         .route("/cases/{id}/follow-up", post(detail::follow_up))
         .route("/cases/{id}/personal-data", post(detail::personal_data))
+        .route(
+            "/cases/{id}/evidence",
+            post(evidence::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::cases::evidence::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/cases/{id}/evidence/{sha256}", get(evidence::download))
+        .route("/cases/{id}/agreement", post(agreement::draft))
+        .route("/cases/{id}/agreement/sign", post(agreement::sign))
+        .route("/cases/{id}/agreement.pdf", get(agreement::pdf))
+        .route(
+            "/cases/{id}/confirmation",
+            post(agreement::apply_confirmation),
+        )
+        .route("/cases/{id}/confirmation/ruling", post(agreement::ruling))
+        .route(
+            "/cases/{id}/confirmation.pdf",
+            get(agreement::confirmation_pdf),
+        )
         .route("/cases/{id}/{action}", post(flow::act))
         .route("/apply", get(apply::show).post(apply::submit))
         .route("/apply/code", post(apply::send_code))
@@ -93,6 +115,21 @@ pub fn router() -> Router<AppState> {
         .route("/track", get(track::show).post(track::submit))
         .route("/track/code", post(track::send_code))
         .route("/track/rating", post(track::rate))
+        .route("/track/consent", post(track::consent))
+        .route("/track/sign-code", post(track::sign_code))
+        .route("/track/sign", post(track::sign))
+        .route("/track/agreement.pdf", get(track::agreement_pdf))
+        .route(
+            "/track/evidence",
+            post(track::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::cases::evidence::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/track/evidence/{sha256}", get(track::evidence_file))
+        .route(
+            "/verify-document",
+            get(verify_document::show).post(verify_document::check),
+        )
         .fallback(not_found)
 }
 

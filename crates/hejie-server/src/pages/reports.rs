@@ -202,7 +202,11 @@ pub async fn download(
 
 /// A PDF as an attachment named after the report (ASCII fallback for old clients).
 pub fn pdf_response(title: &str, period: &str, division: &DivisionCode, body: Vec<u8>) -> Response {
-    let ascii = format!("report-{division}-{period}.pdf");
+    pdf_attachment(&format!("report-{division}-{period}.pdf"), title, body)
+}
+
+/// A PDF as an attachment named `title`.pdf, with `ascii` for clients without RFC 5987.
+pub fn pdf_attachment(ascii: &str, title: &str, body: Vec<u8>) -> Response {
     let utf8: String = format!("{title}.pdf")
         .bytes()
         .map(|b| {

@@ -52,6 +52,33 @@ struct Progress {
     rated: String,
     satisfactions: Vec<Opt>,
     comment: String,
+    /// The invitation to mediate, while this party may still answer it (Art. 17).
+    consent: Option<ConsentBox>,
+    /// The agreement, once drafted (Art. 29).
+    agreement: Option<AgreementBox>,
+    /// The case's evidence files, and whether the party may add one.
+    files: Vec<(String, String, String)>,
+    may_add_evidence: bool,
+}
+
+#[derive(Debug)]
+struct ConsentBox {
+    /// What this party answered, if they did.
+    answered: String,
+    may_answer: bool,
+}
+
+#[derive(Debug)]
+struct AgreementBox {
+    version: u32,
+    content_hash: String,
+    terms: Vec<String>,
+    /// When this party signed, if they did.
+    signed: String,
+    effective: String,
+    may_sign: bool,
+    /// Who has not signed yet.
+    waiting: String,
 }
 
 #[derive(Template)]
@@ -313,6 +340,34 @@ fn step(e: &StoredEvent) -> Option<Step> {
                 "经核实，协议义务尚未履行".to_owned()
             },
         ),
+        EventBody::AgreementDrafted { version, .. } => (
+            "调解协议书".to_owned(),
+            format!("调解员起草了调解协议书（第{version}版），请阅读后签名"),
+        ),
+        EventBody::AgreementSigned { effective, .. } => (
+            "协议签名".to_owned(),
+            if *effective {
+                "各方已签名，调解协议生效，具有法律约束力，请按约定履行".to_owned()
+            } else {
+                "有一方已在调解协议书上电子签名".to_owned()
+            },
+        ),
+        EventBody::ConfirmationApplied { court, .. } => (
+            "申请司法确认".to_owned(),
+            format!("双方已共同向{court}申请司法确认"),
+        ),
+        EventBody::EvidenceAdded { evidence } => (
+            "证据材料".to_owned(),
+            format!("收到证据材料“{}”", evidence.name),
+        ),
+        EventBody::ConfirmationRuled { confirmed, .. } => (
+            "司法确认".to_owned(),
+            if *confirmed {
+                "法院已裁定调解协议有效，一方拒绝履行的，对方可申请强制执行".to_owned()
+            } else {
+                "法院裁定驳回司法确认申请，当事人可变更原协议、达成新协议或向法院起诉".to_owned()
+            },
+        ),
         // Internal workflow steps (time limits, reminders, supervision, consultation, pauses)
         // are for the staff's record, not the party's progress page.
         EventBody::PersonalDataViewed { .. }
@@ -370,7 +425,352 @@ async fn progress(
             .unwrap_or_default(),
         satisfactions: vocab!(Satisfaction, satisfaction),
         comment: comment.to_owned(),
+        consent: consent_box(c, party),
+        agreement: agreement_box(c, party),
+        files: c
+            .evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.sha256.clone(),
+                    e.name.clone(),
+                    crate::present::human_size(e.size),
+                )
+            })
+            .collect(),
+        may_add_evidence: hejie_domain::case::allowed_in(
+            hejie_domain::CommandName::AddEvidence,
+            c.status,
+        ),
     })
+}
+
+/// `POST /track/evidence`: a party adds a file to their case's evidence (multipart; the form
+/// token is checked before the file is read, the grant before anything is stored).
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<Response, PageError> {
+    let token = super::form::public_token_of(request.headers())
+        .map(|value| PublicToken {
+            value,
+            fresh: false,
+        })
+        .ok_or_else(|| {
+            PageError::App(AppError::Forbidden {
+                code: "csrf",
+                message: "页面已过期，请返回刷新页面后重新提交".to_owned(),
+            })
+        })?;
+    let max = state.config.evidence_max_bytes;
+    let form = super::form::read_upload(request, &state, &token.value, max).await;
+    let form = match form {
+        Ok(f) => f,
+        Err(PageError::App(e @ AppError::Validation { .. })) => {
+            return failed(&state, &token, TrackForm::default(), e);
+        }
+        Err(e) => return Err(e),
+    };
+    let fields = PartyForm {
+        case_id: form.field("case_id"),
+        party: form.field("party").parse().unwrap_or(u32::MAX),
+        grant: form.field("grant"),
+        number: form.field("number"),
+        reason: form.field("description"),
+        ..PartyForm::default()
+    };
+    let file = form.file;
+    as_party(
+        state,
+        token,
+        fields,
+        move |state, st, phone, form| async move {
+            let (name, bytes) =
+                file.ok_or_else(|| AppError::validation("file", "请选择要上传的文件"))?;
+            let c = st.case().ok_or(AppError::NotFound)?;
+            let meta = resident_meta(&state, c, form.party, &phone);
+            let description = Some(form.reason.trim().to_owned());
+            crate::evidence::add_for_party(
+                &state,
+                &st,
+                meta,
+                form.party,
+                &name,
+                &bytes,
+                description,
+            )
+            .await?;
+            Ok(format!("已收到您提交的证据材料“{}”。", name.trim()))
+        },
+    )
+    .await
+}
+
+/// `GET /track/evidence/{sha256}`: one of the case's files, for a party with a live grant.
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    axum::extract::Path(sha256): axum::extract::Path<String>,
+    PageQuery(q): PageQuery<PdfQuery>,
+) -> Result<Response, PageError> {
+    let case_id = crate::api::cases::parse_id(&q.case_id)?;
+    verify::check_grant(&state, &q.grant, case_id, q.party).await?;
+    let st = state.store.load(case_id).await?;
+    let (e, bytes) = crate::evidence::read(&state, &st, &sha256)?;
+    Ok(crate::evidence::attachment(&e, bytes))
+}
+
+fn consent_box(c: &hejie_domain::case::Case, party: u32) -> Option<ConsentBox> {
+    use hejie_domain::mediation::ConsentAnswer;
+    let refused = c
+        .consents
+        .iter()
+        .any(|(_, a, _)| matches!(a, ConsentAnswer::Refused { .. }));
+    let mine = c.consents.iter().rev().find(|(p, _, _)| *p == party);
+    let open =
+        hejie_domain::case::allowed_in(hejie_domain::error::CommandName::RecordConsent, c.status)
+            && c.agreement.is_none();
+    if !open && mine.is_none() {
+        return None;
+    }
+    Some(ConsentBox {
+        answered: match mine {
+            Some((_, ConsentAnswer::Consented, at)) => {
+                format!("您已于{}同意调解", view::short_time(&rfc3339(*at)))
+            }
+            Some((_, ConsentAnswer::Refused { .. }, at)) => {
+                format!("您已于{}拒绝调解", view::short_time(&rfc3339(*at)))
+            }
+            None => String::new(),
+        },
+        may_answer: open && !refused && mine.is_none(),
+    })
+}
+
+fn agreement_box(c: &hejie_domain::case::Case, party: u32) -> Option<AgreementBox> {
+    use hejie_domain::mediation::Signer;
+    let r = c.agreement.as_ref()?;
+    let mine = r
+        .signing
+        .signatures
+        .iter()
+        .find(|s| s.signer == Signer::Party(party));
+    Some(AgreementBox {
+        version: r.version,
+        content_hash: r.content_hash.clone(),
+        terms: r.agreement.draft().terms.clone(),
+        signed: mine
+            .map(|s| view::short_time(&rfc3339(s.at)))
+            .unwrap_or_default(),
+        effective: r
+            .effective_at
+            .map(|t| view::short_time(&rfc3339(t)))
+            .unwrap_or_default(),
+        may_sign: mine.is_none()
+            && r.effective_at.is_none()
+            && c.status == hejie_domain::case::Status::Mediating,
+        waiting: r
+            .signing
+            .missing()
+            .into_iter()
+            .map(|s| match s {
+                Signer::Party(i) => c
+                    .parties
+                    .get(i as usize)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                Signer::Mediator => "调解员".to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("、"),
+    })
+}
+
+/// What a party's own form carries: which case and party, and the grant the tracking page gave
+/// them after they proved their phone.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PartyForm {
+    case_id: String,
+    party: u32,
+    grant: String,
+    number: String,
+    /// `yes` or `no` (the consent form).
+    answer: String,
+    reason: String,
+    /// The SMS code (the signing form).
+    code: String,
+}
+
+/// The party's own phone, opened from the record.
+fn party_phone(
+    state: &AppState,
+    c: &hejie_domain::case::Case,
+    party: u32,
+) -> Result<PhoneNumber, AppError> {
+    c.parties
+        .get(party as usize)
+        .and_then(|p| p.phone.as_ref())
+        .and_then(|s| state.sealer.open(s).ok())
+        .and_then(|plain| PhoneNumber::parse(&plain).ok())
+        .ok_or(AppError::NotFound)
+}
+
+/// Runs a party's own action after checking their grant, then shows the progress again with
+/// `notice`, or with the refusal.
+async fn as_party<F, Fut>(
+    state: AppState,
+    token: PublicToken,
+    form: PartyForm,
+    action: F,
+) -> Result<Response, PageError>
+where
+    F: FnOnce(AppState, CaseState, PhoneNumber, PartyForm) -> Fut,
+    Fut: std::future::Future<Output = Result<String, AppError>>,
+{
+    let case_id = crate::api::cases::parse_id(&form.case_id)?;
+    let f = TrackForm {
+        number: form.number.clone(),
+        ..TrackForm::default()
+    };
+    if let Err(e) = verify::check_grant(&state, &form.grant, case_id, form.party).await {
+        return failed(&state, &token, f, e);
+    }
+    let (party, grant) = (form.party, form.grant.clone());
+    let done = async {
+        let st = state.store.load(case_id).await?;
+        let c = st.case().ok_or(AppError::NotFound)?;
+        let phone = party_phone(&state, c, form.party)?;
+        action(state.clone(), st, phone, form).await
+    }
+    .await;
+    let (err, notice, status) = match done {
+        Ok(notice) => (Errors::none(), notice, StatusCode::OK),
+        Err(e @ AppError::Internal(_)) => return Err(e.into()),
+        Err(e) => {
+            let status = e.status();
+            (Errors::from_app(&e, str::to_owned), String::new(), status)
+        }
+    };
+    let p = progress(&state, case_id, party, grant, "", "").await?;
+    page(&state, &token, f, err, notice, Some(p), status)
+}
+
+fn resident_meta(
+    state: &AppState,
+    c: &hejie_domain::case::Case,
+    party: u32,
+    phone: &PhoneNumber,
+) -> Meta {
+    let name = c
+        .parties
+        .get(party as usize)
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    Meta {
+        actor: cases::resident_actor(state, &name, phone),
+        at: state.now(),
+        division: c.location.division.clone(),
+    }
+}
+
+/// `POST /track/consent`: the party's own answer to the invitation to mediate (Art. 17).
+pub async fn consent(
+    State(state): State<AppState>,
+    PublicForm { form, token, .. }: PublicForm<PartyForm>,
+) -> Result<Response, PageError> {
+    as_party(state, token, form, |state, st, phone, form| async move {
+        use hejie_domain::mediation::ConsentAnswer;
+        let c = st.case().ok_or(AppError::NotFound)?;
+        let answer = match form.answer.as_str() {
+            "yes" => ConsentAnswer::Consented,
+            "no" => ConsentAnswer::Refused {
+                reason: Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty()),
+            },
+            _ => return Err(AppError::validation("answer", "请选择是否同意调解")),
+        };
+        let refused = matches!(answer, ConsentAnswer::Refused { .. });
+        let meta = resident_meta(&state, c, form.party, &phone);
+        cases::commit(
+            &state,
+            &st,
+            meta,
+            Command::RecordConsent {
+                party: form.party,
+                answer,
+            },
+        )
+        .await?;
+        Ok(if refused {
+            "已记录您拒绝调解的意见，调解依法不再进行。您可依法通过仲裁、行政、司法等途径维护自己的权利。"
+                .to_owned()
+        } else {
+            "已记录您同意调解。调解组织将与您联系安排调解。".to_owned()
+        })
+    })
+    .await
+}
+
+/// `POST /track/sign-code`: sends the party a code to re-verify their identity before signing.
+pub async fn sign_code(
+    State(state): State<AppState>,
+    PublicForm { form, token, .. }: PublicForm<PartyForm>,
+) -> Result<Response, PageError> {
+    as_party(state, token, form, |state, _, phone, _| async move {
+        verify::send(&state, Purpose::Sign, &phone).await?;
+        Ok(format!(
+            "签名验证码已发送至 {}，10分钟内有效。",
+            phone.masked()
+        ))
+    })
+    .await
+}
+
+/// `POST /track/sign`: the party signs the agreement, with the code just sent to their phone.
+pub async fn sign(
+    State(state): State<AppState>,
+    PublicForm { form, token, .. }: PublicForm<PartyForm>,
+) -> Result<Response, PageError> {
+    as_party(state, token, form, |state, st, phone, form| async move {
+        verify::check(&state, Purpose::Sign, &phone, &form.code).await?;
+        let committed = crate::agreement::sign_as_party(&state, &st, form.party, &phone).await?;
+        verify::consume(&state, Purpose::Sign, &phone).await?;
+        let after = state.store.load(committed.case_id).await?;
+        let effective = after
+            .case()
+            .and_then(|c| c.agreement.as_ref())
+            .is_some_and(|a| a.effective_at.is_some());
+        Ok(if effective {
+            "您已电子签名。各方均已签名，调解协议自即日起生效，请按约定履行。".to_owned()
+        } else {
+            "您已电子签名，待其他各方签名后协议生效。".to_owned()
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PdfQuery {
+    case_id: String,
+    party: u32,
+    grant: String,
+}
+
+/// `GET /track/agreement.pdf`: the agreement, for the party to read before signing.
+pub async fn agreement_pdf(
+    State(state): State<AppState>,
+    PageQuery(q): PageQuery<PdfQuery>,
+) -> Result<Response, PageError> {
+    let case_id = crate::api::cases::parse_id(&q.case_id)?;
+    verify::check_grant(&state, &q.grant, case_id, q.party).await?;
+    let st = state.store.load(case_id).await?;
+    let c = st.case().ok_or(AppError::NotFound)?;
+    let (info, body) = crate::agreement::agreement_pdf(&state, c, "resident").await?;
+    Ok(super::reports::pdf_attachment(
+        &format!("agreement-{}-{}.pdf", c.number, info.period),
+        &info.title,
+        body,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -24,6 +24,8 @@ const GRANT_TTL_SECS: i64 = 30 * 60;
 pub enum Purpose {
     Apply,
     Track,
+    /// Re-verifying a party just before they sign an agreement.
+    Sign,
 }
 
 impl Purpose {
@@ -31,6 +33,7 @@ impl Purpose {
         match self {
             Purpose::Apply => "apply",
             Purpose::Track => "track",
+            Purpose::Sign => "sign",
         }
     }
 }
@@ -77,7 +80,14 @@ pub async fn send(state: &AppState, purpose: Purpose, phone: &PhoneNumber) -> Re
         .sms
         .send(
             phone.as_str(),
-            &format!("【和解】您的验证码是{code}，10分钟内有效"),
+            &match purpose {
+                Purpose::Sign => format!(
+                    "【和解】您正在电子签署人民调解协议书，验证码{code}，10分钟内有效，请勿告诉他人"
+                ),
+                Purpose::Apply | Purpose::Track => {
+                    format!("【和解】您的验证码是{code}，10分钟内有效")
+                }
+            },
         )
         .map_err(|e| AppError::internal(anyhow::anyhow!("sending SMS: {e}")))?;
     Ok(())

@@ -4,12 +4,14 @@
 
 mod admin;
 mod admin_flow;
+mod agreement;
 mod basics;
 mod charts;
 mod closed_loop;
 mod consent;
 mod errors;
 mod escalation;
+mod evidence;
 mod flow;
 mod insight;
 mod intake;

@@ -43,6 +43,11 @@ enum Cmd {
     Reopen,
     PerformanceCheck,
     Consent,
+    DraftAgreement,
+    SignAgreement,
+    ApplyConfirmation,
+    RecordConfirmation,
+    AddEvidence,
 }
 
 /// The policy, written out: which roles may run each command (anywhere in their jurisdiction).
@@ -125,6 +130,24 @@ fn may(role: Role, cmd: Cmd) -> bool {
             JudicialGeneralAdvisor,
             Admin,
         ],
+        // The mediating unit drafts the agreement; its mediator signs it (the case rules then
+        // require the case's own mediator, and a party signs on the tracking page).
+        Cmd::DraftAgreement => &[Mediator, DepartmentHandler, JudicialGeneralAdvisor, Admin],
+        Cmd::SignAgreement => &[Mediator, DepartmentHandler, JudicialGeneralAdvisor],
+        // The parties apply through the window or the mediator, who also records the ruling.
+        Cmd::ApplyConfirmation | Cmd::RecordConfirmation => {
+            &[WindowClerk, Mediator, JudicialGeneralAdvisor, Admin]
+        }
+        // Everyone who works on cases may add evidence (a party, on the tracking page).
+        Cmd::AddEvidence => &[
+            WindowClerk,
+            GridWorker,
+            Mediator,
+            LegalAdvisor,
+            JudicialGeneralAdvisor,
+            DepartmentHandler,
+            Admin,
+        ],
     };
     roles.contains(&role)
 }
@@ -151,6 +174,7 @@ fn holder_only(cmd: Cmd) -> bool {
             | Cmd::ReferralAnswer
             | Cmd::Pause
             | Cmd::Resume
+            | Cmd::DraftAgreement
     )
 }
 
@@ -162,12 +186,16 @@ fn coordinator_may(role: Role, cmd: Cmd) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     View,
+    /// A document of the case (a PDF): viewers get it, or 422 while there is nothing to make.
+    Document,
+    /// One evidence file by hash: viewers get it, or 404 for a hash the case does not have.
+    File,
     Command(Cmd),
 }
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 27] = [
+const ENDPOINTS: [(&str, &str, Kind); 37] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("get", "/clocks", Kind::View),
@@ -211,6 +239,24 @@ const ENDPOINTS: [(&str, &str, Kind); 27] = [
         "/performance-check",
         Kind::Command(Cmd::PerformanceCheck),
     ),
+    ("get", "/agreement", Kind::View),
+    ("post", "/agreement", Kind::Command(Cmd::DraftAgreement)),
+    ("post", "/agreement/sign", Kind::Command(Cmd::SignAgreement)),
+    ("get", "/agreement/pdf", Kind::Document),
+    (
+        "post",
+        "/confirmation",
+        Kind::Command(Cmd::ApplyConfirmation),
+    ),
+    (
+        "post",
+        "/confirmation/ruling",
+        Kind::Command(Cmd::RecordConfirmation),
+    ),
+    ("get", "/confirmation/pdf", Kind::Document),
+    ("get", "/evidence", Kind::View),
+    ("post", "/evidence", Kind::Command(Cmd::AddEvidence)),
+    ("get", "/evidence/{sha256}", Kind::File),
 ];
 
 /// A valid request body for a command; `expected_version` as given.
@@ -265,6 +311,15 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         Cmd::Reopen => json!({ "reason": "回访不满意，重新组织调解" }),
         Cmd::PerformanceCheck => json!({ "obligation": 0, "performed": true }),
         Cmd::Consent => json!({ "party": 0, "consented": true }),
+        Cmd::DraftAgreement => json!({
+            "facts": "两户因排水沟堵塞发生争执。", "disputed_points": "由谁疏通。",
+            "liability": "双方均有责任。", "terms": ["双方共同疏通排水沟。"]
+        }),
+        Cmd::SignAgreement => json!({ "password": crate::support::PASSWORD }),
+        Cmd::ApplyConfirmation => json!({ "applicants": [0, 1], "court": "和安县人民法院" }),
+        Cmd::RecordConfirmation => json!({ "confirmed": true, "ruling": "（2026）浙0121民特1号" }),
+        // A JSON body is not an upload: refused after authorization, recording nothing.
+        Cmd::AddEvidence => json!({}),
     };
     if let Some(v) = expected_version {
         body["expected_version"] = json!(v);
@@ -372,7 +427,7 @@ async fn other_townships_cases_are_not_found_by_anyone_by_any_route() {
         for (m, suffix, kind) in ENDPOINTS {
             // A body that would succeed if the request got through (no version guard).
             let body = match kind {
-                Kind::View => None,
+                Kind::View | Kind::Document | Kind::File => None,
                 Kind::Command(cmd) => Some(body_for(&app, cmd, other, None)),
             };
             let send = |id: &str| {
@@ -436,7 +491,7 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                 let context = format!("{} ({:?}) {m} …{suffix}", user.username, user.role);
                 let path = format!("/api/v1/cases/{}{suffix}", target.id);
                 let res = match kind {
-                    Kind::View => app.get(&auth, &path).await,
+                    Kind::View | Kind::Document | Kind::File => app.get(&auth, &path).await,
                     // A version from the future: a permitted command stops at 409 and changes
                     // nothing, so every cell of the matrix sees the same case.
                     Kind::Command(cmd) => {
@@ -447,6 +502,11 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                 let (status, code) = match kind {
                     Kind::View if may_view(user.role) => (200, None),
                     Kind::View => (403, Some("forbidden_role")),
+                    // Nothing is drafted on the matrix's case: nothing to make, but not denied.
+                    Kind::Document if may_view(user.role) => (422, Some("no_agreement")),
+                    Kind::Document => (403, Some("forbidden_role")),
+                    Kind::File if may_view(user.role) => (404, Some("not_found")),
+                    Kind::File => (403, Some("forbidden_role")),
                     Kind::Command(cmd) if !may(user.role, cmd) => (403, Some("forbidden_role")),
                     Kind::Command(cmd)
                         if holder_only(cmd) && !holds && !coordinator_may(user.role, cmd) =>
@@ -455,6 +515,8 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                     }
                     // Unmasking takes no version: it goes through.
                     Kind::Command(Cmd::ViewPersonalData) => (200, None),
+                    // An upload takes no version; the matrix's JSON body is not an upload.
+                    Kind::Command(Cmd::AddEvidence) => (400, Some("validation")),
                     Kind::Command(_) => (409, Some("conflict")),
                 };
                 assert_eq!(res.status.as_u16(), status, "{context}: {}", res.text);

@@ -154,6 +154,10 @@ async fn every_route_exists_and_wants_a_signed_in_user() {
             "/api/v1/auth/login" => {
                 res.expect_error(400, "validation");
             }
+            // Anyone holding a copy may check a document; `{}` is no document of ours.
+            "/api/v1/documents/verify" => {
+                assert_eq!(res.expect(200)["ok"], false);
+            }
             _ => {
                 res.expect_error(401, "unauthorized");
             }

@@ -3,8 +3,6 @@
 //! from the page and downloaded, kept as versions, refused for a future month, scoped to the
 //! jurisdiction; and made for every area by the scheduler on the 1st.
 
-use std::process::Command;
-
 use axum::http::Method;
 use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::{CST, Timestamp};
@@ -17,7 +15,7 @@ use hejie_store::warnings::{
 use time::{Date, Month, OffsetDateTime, Time};
 
 use crate::insight::{End, case, cst};
-use crate::support::{COUNTY, Place, Resp, Session, TOWN_A, TOWN_B, TestApp};
+use crate::support::{COUNTY, Place, Resp, Session, TOWN_A, TOWN_B, TestApp, pdf_text};
 
 fn december(day: u8, hour: u8) -> Timestamp {
     let date = Date::from_calendar_date(2026, Month::December, day).expect("a valid date");
@@ -31,19 +29,6 @@ fn november() -> Date {
 
 fn code(s: &str) -> DivisionCode {
     DivisionCode::parse(s).expect("a division code")
-}
-
-/// The text of a PDF, as a reader's tools extract it.
-fn text_of(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("report.pdf");
-    std::fs::write(&path, pdf).expect("write");
-    let out = Command::new("pdftotext")
-        .args(["-layout", path.to_str().expect("utf-8"), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) runs");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 /// Township A in November: two successes, one failure, one open case; township B one success.
@@ -122,7 +107,7 @@ async fn the_report_prints_the_months_figures_in_chinese() {
     assert!(pdf.starts_with(b"%PDF-"));
     assert_eq!(info.version, 1);
     assert_eq!(info.period, "2026-11");
-    let text = text_of(&pdf);
+    let text = pdf_text(&pdf);
     // pdftotext -layout pads columns with spaces; compare without them.
     let flat: String = text.split_whitespace().collect();
     for want in [
@@ -303,7 +288,7 @@ async fn the_scheduler_makes_last_months_reports_on_the_first() {
         .await
         .expect("read")
         .expect("kept");
-    let flat: String = text_of(&county).split_whitespace().collect();
+    let flat: String = pdf_text(&county).split_whitespace().collect();
     assert!(flat.contains("登记受理5件"), "{flat}");
     // And it runs again on the next 1st.
     let next = app

@@ -443,6 +443,8 @@ async fn seed(store: &dyn Store) -> Fixture {
 pub struct TestApp {
     pub state: AppState,
     pub fx: Fixture,
+    /// The text messages the application sent (verification codes).
+    pub sms: Arc<MemorySms>,
     router: Router,
     _dir: TempDir,
 }
@@ -606,10 +608,16 @@ impl TestApp {
         store.migrate().await.expect("migrating");
         let fx = seed(store.as_ref()).await;
         let sealer = Arc::new(KeyedSealer::new(&MasterKey::generate()));
-        let state = AppState::new(store, sealer, Arc::new(MemorySms::default()), config)
+        let sms = Arc::new(MemorySms::default());
+        let config = Config {
+            files_dir: Some(dir.path().join("files")),
+            ..config
+        };
+        let state = AppState::new(store, sealer, sms.clone(), config)
             .await
             .expect("building the state");
         Self {
+            sms,
             router: hejie_server::app(state.clone()),
             state,
             fx,
@@ -754,4 +762,17 @@ pub fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key]
         .as_str()
         .unwrap_or_else(|| panic!("{key} is not a string in {v}"))
+}
+
+/// The text of a PDF, as a reader's tools extract it (poppler's `pdftotext -layout`).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().expect("utf-8"), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).expect("utf-8")
 }

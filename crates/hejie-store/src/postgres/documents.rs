@@ -79,6 +79,14 @@ impl DocumentStore for PgStore {
         .transpose()
     }
 
+    async fn documents_by_digest(&self, digest: &str) -> Result<Vec<DocumentInfo>> {
+        let rows: Vec<InfoTuple> = sqlx::query_as(q::SELECT_BY_DIGEST)
+            .bind(digest)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(q::info_from).collect()
+    }
+
     async fn documents(
         &self,
         kind: &str,

@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "open_area",
         include_str!("../../migrations/postgres/0012_open_area.sql"),
     ),
+    (
+        13,
+        "document_digest",
+        include_str!("../../migrations/postgres/0013_document_digest.sql"),
+    ),
 ];
 
 /// The PostgreSQL store. Cheap to clone.

@@ -85,6 +85,20 @@ impl DocumentStore for SqliteStore {
             .transpose()
     }
 
+    async fn documents_by_digest(&self, digest: &str) -> Result<Vec<DocumentInfo>> {
+        let digest = digest.to_owned();
+        let rows = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&for_sqlite(q::SELECT_BY_DIGEST))?;
+                let rows = stmt
+                    .query_map([digest], info_tuple)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        rows.into_iter().map(q::info_from).collect()
+    }
+
     async fn documents(
         &self,
         kind: &str,

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "open_area",
         include_str!("../../migrations/sqlite/0012_open_area.sql"),
     ),
+    (
+        13,
+        "document_digest",
+        include_str!("../../migrations/sqlite/0013_document_digest.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone.

@@ -10,7 +10,8 @@ on_both_backends!(
     document_round_trips_with_its_digest,
     making_a_document_again_adds_a_version,
     documents_are_listed_by_area_and_kind,
-    documents_cannot_be_changed_in_sql
+    documents_cannot_be_changed_in_sql,
+    a_copy_is_found_by_its_digest_and_a_changed_byte_finds_nothing
 );
 
 fn doc(division: &str, period: &str, body: &[u8], t: i64) -> NewDocument {
@@ -136,4 +137,36 @@ async fn documents_cannot_be_changed_in_sql(db: TestDb) {
         .expect("read")
         .expect("kept");
     assert_eq!(info.title, "研判预警专报 2026-10");
+}
+
+async fn a_copy_is_found_by_its_digest_and_a_changed_byte_finds_nothing(db: TestDb) {
+    let store = db.store.as_ref();
+    let body = b"%PDF-1.7 agreement".to_vec();
+    let first = store
+        .put_document(doc("330102000000", "2026-10", &body, 1))
+        .await
+        .expect("put");
+    store
+        .put_document(doc("330102000000", "2026-11", b"other", 2))
+        .await
+        .expect("put another");
+    // The same bytes kept again under another key: both are found, oldest first.
+    let again = store
+        .put_document(doc("330102001000", "2026-10", &body, 3))
+        .await
+        .expect("put the same bytes");
+    let found = store
+        .documents_by_digest(&digest(&body))
+        .await
+        .expect("lookup");
+    assert_eq!(found, vec![first, again]);
+    let mut changed = body;
+    changed[3] ^= 1;
+    assert!(
+        store
+            .documents_by_digest(&digest(&changed))
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
 }

@@ -1,6 +1,8 @@
 //! `/api/v1/cases`: register, list, read, history, and one route per command.
 
+pub mod agreement;
 pub mod commands;
+pub mod evidence;
 pub mod flow;
 
 use axum::Json;
