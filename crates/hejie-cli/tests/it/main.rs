@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod browser;
 mod crash;
+mod documents;
 mod insight;
 mod retrain;
 mod scheduler;
