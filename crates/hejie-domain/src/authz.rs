@@ -166,6 +166,17 @@ pub fn role_may(role: Role, action: Action) -> bool {
                     | R::DepartmentHandler
                     | R::Admin
             ),
+            // The room's staff: the mediating side and whoever is invited to advise; a party
+            // joins through the tracking page. `room_member` narrows it to this case's people.
+            N::UseRoom => matches!(
+                role,
+                R::Resident
+                    | R::Mediator
+                    | R::DepartmentHandler
+                    | R::LegalAdvisor
+                    | R::JudicialGeneralAdvisor
+                    | R::Admin
+            ),
             // Recorded by the staff the parties applied through, or who received the ruling.
             N::ApplyConfirmation | N::RecordConfirmation => matches!(
                 role,
@@ -212,6 +223,21 @@ pub fn in_scope(user: &User, case: &Case) -> bool {
                     .consultants
                     .iter()
                     .any(|c| Some(c.organisation.id) == user.organisation)))
+}
+
+/// Whether a staff member belongs in the case's online mediation room: its mediator, the
+/// holder organisation's staff, an organisation invited to its joint consultation (会诊), or a
+/// coordinator (judicial general advisor, administrator). Parties join as themselves.
+pub fn room_member(user: &User, case: &Case) -> bool {
+    let org = user.organisation;
+    case.mediator.as_ref().is_some_and(|m| m.id == user.id)
+        || (org.is_some() && case.holder.as_ref().map(|h| h.organisation.id) == org)
+        || (org.is_some()
+            && case
+                .consultants
+                .iter()
+                .any(|c| Some(c.organisation.id) == org))
+        || matches!(user.role, Role::JudicialGeneralAdvisor | Role::Admin)
 }
 
 /// The one check every staff request goes through.

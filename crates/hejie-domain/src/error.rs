@@ -149,6 +149,7 @@ pub enum CommandName {
     ApplyConfirmation,
     RecordConfirmation,
     AddEvidence,
+    UseRoom,
 }
 
 impl CommandName {
@@ -189,6 +190,7 @@ impl CommandName {
             CommandName::ApplyConfirmation => "申请司法确认",
             CommandName::RecordConfirmation => "登记司法确认结果",
             CommandName::AddEvidence => "提交证据材料",
+            CommandName::UseRoom => "在线调解室",
         }
     }
 }

@@ -527,3 +527,18 @@ pub struct Evidence {
     /// The party who submitted it, when a party did; staff otherwise.
     pub party: Option<u32>,
 }
+
+/// What happened in a case's online mediation room (在线调解室).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "activity", rename_all = "snake_case")]
+pub enum RoomActivity {
+    Joined,
+    Left,
+    /// A chat message, kept in the record as said.
+    Message {
+        text: String,
+    },
+}
+
+/// The longest chat message, in characters.
+pub const ROOM_MESSAGE_MAX: usize = 1000;

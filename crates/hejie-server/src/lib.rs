@@ -18,6 +18,7 @@ pub mod open311;
 pub mod pages;
 pub mod present;
 pub mod report;
+pub mod room;
 pub mod routing;
 pub mod sms;
 pub mod state;
@@ -34,7 +35,7 @@ use axum::routing::get;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use state::{AppState, Config};
+pub use state::{AppState, Config, IceServer};
 
 /// The whole application as one router.
 pub fn app(state: AppState) -> Router {

@@ -126,6 +126,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::ApplyConfirmation => "confirmation",
         N::RecordConfirmation => "confirmation-ruling",
         N::AddEvidence => "evidence",
+        N::UseRoom => "room",
     }
 }
 
@@ -553,6 +554,11 @@ pub fn describe(body: &EventBody) -> String {
             applicants.len(),
             hejie_domain::timestamp::chinese_date(deadline.date_cst())
         ),
+        EventBody::RoomJoined { party } => format!("{}进入在线调解室", who_in_room(*party)),
+        EventBody::RoomLeft { party } => format!("{}离开在线调解室", who_in_room(*party)),
+        EventBody::RoomMessage { party, text } => {
+            format!("{}在在线调解室发言：{text}", who_in_room(*party))
+        }
         EventBody::EvidenceAdded { evidence } => format!(
             "{}提交证据材料“{}”（{}，{}）；SHA-256 {}{}",
             evidence
@@ -592,4 +598,9 @@ pub fn human_size(bytes: u64) -> String {
     } else {
         format!("{:.1} KB", bytes as f64 / 1024.0)
     }
+}
+
+/// Who did something in the room, as the timeline says it (the actor's name is shown beside).
+fn who_in_room(party: Option<u32>) -> String {
+    party.map_or_else(String::new, |p| format!("第{}位当事人", p + 1))
 }

@@ -41,6 +41,19 @@ pub struct Config {
     pub files_dir: Option<std::path::PathBuf>,
     /// The largest evidence file accepted, in bytes.
     pub evidence_max_bytes: usize,
+    /// STUN/TURN servers handed to browsers for the online room's video (empty: direct
+    /// connections only, enough on one network).
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// One STUN or TURN server, as `RTCPeerConnection` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IceServer {
+    pub urls: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 impl Default for Config {
@@ -55,6 +68,7 @@ impl Default for Config {
             job_lease_secs: 60,
             files_dir: None,
             evidence_max_bytes: 20 * 1024 * 1024,
+            ice_servers: Vec::new(),
         }
     }
 }
@@ -109,6 +123,8 @@ pub struct Inner {
     pub sender: Arc<dyn crate::workflow::delivery::Sender>,
     /// A fixed "now" for tests (microseconds; 0 = the system clock).
     pub fake_now: std::sync::atomic::AtomicI64,
+    /// The online mediation rooms open in this process.
+    pub rooms: crate::room::Rooms,
     /// The CJK fonts for PDF documents, loaded on first use (see `report::fonts`).
     pub fonts: tokio::sync::Mutex<Option<Arc<hejie_pdf::Fonts>>>,
     /// When the routing rules and the time limits in force were stored (microseconds; 0 = the
@@ -175,6 +191,7 @@ impl AppState {
             sender: Arc::new(crate::workflow::delivery::LogSender::from_env()),
             fake_now: AtomicI64::new(0),
             fonts: tokio::sync::Mutex::new(None),
+            rooms: crate::room::Rooms::default(),
             routing_stamp: AtomicI64::new(routing_stamp),
             flow_stamp: AtomicI64::new(flow_stamp),
         }));

@@ -240,18 +240,27 @@ struct Browser {
 
 impl Browser {
     async fn open(driver: &Driver, base: &str) -> Self {
+        Self::open_with(driver, base, &[]).await
+    }
+
+    /// A session with more Chromium switches (e.g. fake camera and microphone).
+    async fn open_with(driver: &Driver, base: &str, extra: &[&str]) -> Self {
+        let mut args = vec![
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+            "--lang=zh-CN",
+        ];
+        args.extend_from_slice(extra);
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--window-size=1280,900", "--lang=zh-CN",
-                ],
-            }),
+            json!({ "binary": CHROMIUM, "args": args }),
         );
         let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
@@ -439,7 +448,12 @@ impl Browser {
 
     /// Waits up to five seconds for a script expression to be true.
     async fn wait_for(&self, js: &str, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        self.wait_for_secs(js, what, 5).await;
+    }
+
+    /// Waits up to `secs` seconds for a script expression to be true.
+    async fn wait_for_secs(&self, js: &str, what: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let ok = self
                 .c
@@ -451,7 +465,7 @@ impl Browser {
             if ok {
                 return;
             }
-            assert!(Instant::now() < deadline, "{what} within 5 s ({js})");
+            assert!(Instant::now() < deadline, "{what} within {secs} s ({js})");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -1097,4 +1111,192 @@ async fn supervisor_supervises_an_overdue_case_and_the_mediator_sees_it_in_the_q
     b.goto("/sweeps").await;
     b.shot("loop-7-sweeps").await;
     b.close().await;
+}
+
+/// A case in mediation at `t0v0`'s village with `t0v0` as its mediator, whose first party has
+/// `phone`; made in process on the seeded demo database before it is served.
+async fn mediating_case(dir: &tempfile::TempDir, phone: &str) -> (String, String) {
+    use hejie_domain::case::{Command as Cmd, DisputeType, PersonRef, Severity, Track};
+    use hejie_server::cases::{self, PartyInput, RegisterInput};
+
+    let store = hejie_store::open(&demo_url(dir))
+        .await
+        .expect("open the demo db");
+    let key = hejie_crypto::MasterKey::from_hex(&DEMO_KEY.repeat(32)).expect("key");
+    let state = hejie_server::AppState::new(
+        store.clone(),
+        Arc::new(hejie_crypto::KeyedSealer::new(&key)),
+        Arc::new(hejie_server::sms::ConsoleSms),
+        hejie_server::Config {
+            scheduler_poll_ms: 0,
+            ..hejie_server::Config::default()
+        },
+    )
+    .await
+    .expect("app state");
+    let users = store.users().await.expect("users");
+    let by_name = |n: &str| {
+        users
+            .iter()
+            .find(|u| u.username == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("demo user {n}"))
+    };
+    let (clerk, mediator) = (by_name("clerk"), by_name("t0v0"));
+    let village_org = state.reference().orgs[&mediator.organisation.expect("a committee")].clone();
+    let input = RegisterInput {
+        channel: "visit".to_owned(),
+        dispute_type: "neighbour".to_owned(),
+        parties: vec![
+            PartyInput {
+                name: "孙立新".to_owned(),
+                phone: phone.to_owned(),
+                ..PartyInput::default()
+            },
+            PartyInput {
+                name: "周海燕".to_owned(),
+                ..PartyInput::default()
+            },
+        ],
+        division: village_org.division.to_string(),
+        description: "楼上住户周海燕家阳台渗水，导致楼下孙立新家墙面受损，双方就维修发生争执。"
+            .to_owned(),
+        ..RegisterInput::default()
+    };
+    let id = cases::register(&state, &clerk, &input)
+        .await
+        .expect("register")
+        .case_id;
+    let me = PersonRef {
+        id: mediator.id,
+        name: mediator.name.clone(),
+    };
+    for (user, command) in [
+        (
+            &clerk,
+            Cmd::Accept {
+                dispute_type: DisputeType::parse("neighbour").expect("type"),
+                severity: Severity::Ordinary,
+                track: Track::Clinic,
+                note: None,
+            },
+        ),
+        (
+            &clerk,
+            Cmd::Assign {
+                organisation: hejie_domain::case::OrgRef::of(&village_org),
+                person: None,
+                note: None,
+            },
+        ),
+        (
+            &mediator,
+            Cmd::Acknowledge {
+                person: Some(me.clone()),
+            },
+        ),
+        (
+            &mediator,
+            Cmd::StartMediation {
+                mediator: me.clone(),
+                parties_consented: true,
+            },
+        ),
+    ] {
+        cases::run(&state, user, id, None, command)
+            .await
+            .unwrap_or_else(|e| panic!("run a command for {}: {e}", user.username));
+    }
+    let number = store
+        .load(id)
+        .await
+        .expect("load")
+        .case()
+        .expect("case")
+        .number
+        .to_string();
+    (id.to_string(), number)
+}
+
+/// The online room: the mediator (signed in) and a party (through 案件查询 with an SMS code) join
+/// the case's room in two Chromium sessions with fake cameras, their browsers connect directly
+/// (WebRTC `connected`), and a chat message goes each way; the case's timeline records it.
+#[tokio::test(flavor = "multi_thread")]
+async fn mediator_and_party_meet_in_the_online_room_with_video_and_chat() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Demo::seed(&dir);
+    let phone = fresh_phone("135");
+    let (id, number) = mediating_case(&dir, &phone).await;
+    let demo = Demo::start_in(dir);
+    let driver = Driver::start();
+    let media = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+    ];
+
+    let m = Browser::open_with(&driver, &demo.base, &media).await;
+    m.sign_in("t0v0").await;
+    m.goto(&format!("/cases/{id}")).await;
+    m.submit("#enter-room").await;
+    assert!(m.path().await.ends_with("/room"), "{}", m.path().await);
+    m.wait_for(
+        "document.getElementById('room').dataset.joined === 'true'",
+        "the mediator is in the room",
+    )
+    .await;
+
+    let p = Browser::open_with(&driver, &demo.base, &media).await;
+    p.goto("/track").await;
+    p.fill("#number", &number).await;
+    p.fill("#phone", &phone).await;
+    p.submit("#send-code").await;
+    let code = demo.code(&phone, 1);
+    p.fill("#code", &code).await;
+    p.submit("form.public-form > button.btn-primary").await;
+    p.submit("#enter-room").await;
+    p.wait_for(
+        "document.getElementById('room').dataset.joined === 'true'",
+        "the party is in the room",
+    )
+    .await;
+
+    let connected = "document.querySelector('[data-peer-state=\"connected\"]') !== null";
+    p.wait_for_secs(connected, "the party's video connection", 30)
+        .await;
+    m.wait_for_secs(connected, "the mediator's video connection", 30)
+        .await;
+
+    m.fill("#chat-input", "您好，我是调解员，现在开始调解。")
+        .await;
+    m.click("#chat-form button").await;
+    p.wait_for(
+        "document.getElementById('chat-log').textContent.includes('现在开始调解')",
+        "the party reads the mediator",
+    )
+    .await;
+    p.fill("#chat-input", "好的，我同意调解。").await;
+    p.click("#chat-form button").await;
+    m.wait_for(
+        "document.getElementById('chat-log').textContent.includes('我同意调解')",
+        "the mediator reads the party",
+    )
+    .await;
+    m.shot("41-room-mediator").await;
+    p.shot("42-room-party").await;
+    p.close().await;
+
+    // The record has both joining, both messages and the party leaving.
+    m.goto(&format!("/cases/{id}")).await;
+    let timeline = m.text(".timeline").await;
+    assert!(timeline.contains("第1位当事人进入在线调解室"), "{timeline}");
+    assert!(timeline.contains("第1位当事人离开在线调解室"), "{timeline}");
+    assert!(
+        timeline.contains("在在线调解室发言：您好，我是调解员"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("第1位当事人在在线调解室发言：好的，我同意调解"),
+        "{timeline}"
+    );
+    m.close().await;
 }

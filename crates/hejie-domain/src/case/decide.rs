@@ -7,7 +7,10 @@ use super::{
     ReferralTarget, Register, Satisfaction, Severity, Status, Track,
 };
 use crate::error::{CommandName, DomainError, ValidationError};
-use crate::mediation::{Consents, MediationError, Signer, check_confirmation, is_sha256_hex};
+use crate::mediation::{
+    Consents, MediationError, ROOM_MESSAGE_MAX, RoomActivity, Signer, check_confirmation,
+    is_sha256_hex,
+};
 use crate::personal::PiiKind;
 use crate::timestamp::Timestamp;
 use crate::user::Role;
@@ -709,6 +712,31 @@ fn decide(
                 note: optional_text("note", note.as_deref(), LONG)?,
             }
         }
+        Command::UseRoom { activity, party } => {
+            match party {
+                Some(i) => {
+                    let p = case
+                        .parties
+                        .get(i as usize)
+                        .ok_or(MediationError::NoSuchParty)?;
+                    if meta.actor.role != Role::Resident || meta.actor.name != p.name {
+                        return Err(MediationError::NotTheParty.into());
+                    }
+                }
+                None if meta.actor.role == Role::Resident => {
+                    return Err(MediationError::NotTheParty.into());
+                }
+                None => {}
+            }
+            match activity {
+                RoomActivity::Joined => EventBody::RoomJoined { party },
+                RoomActivity::Left => EventBody::RoomLeft { party },
+                RoomActivity::Message { text: said } => EventBody::RoomMessage {
+                    party,
+                    text: text("text", &said, ROOM_MESSAGE_MAX)?,
+                },
+            }
+        }
         Command::AddEvidence { evidence } => {
             if !is_sha256_hex(&evidence.sha256) {
                 return Err(MediationError::BadHash.into());
@@ -848,6 +876,7 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         }
         N::DraftAgreement | N::SignAgreement => status == Status::Mediating,
         N::AddEvidence => status.is_open(),
+        N::UseRoom => status == Status::Mediating,
         // The agreement may be confirmed whether or not the case was closed in the meantime.
         N::ApplyConfirmation | N::RecordConfirmation => matches!(
             status,

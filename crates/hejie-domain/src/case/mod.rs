@@ -239,6 +239,12 @@ pub enum Command {
     AddEvidence {
         evidence: crate::mediation::Evidence,
     },
+    /// 在线调解室: someone joined or left the case's room, or said something in its chat; `party`
+    /// when it is a party (a resident proved by the application), staff otherwise.
+    UseRoom {
+        activity: crate::mediation::RoomActivity,
+        party: Option<u32>,
+    },
 }
 
 impl Command {
@@ -280,6 +286,7 @@ impl Command {
             Command::ApplyConfirmation { .. } => N::ApplyConfirmation,
             Command::RecordConfirmation { .. } => N::RecordConfirmation,
             Command::AddEvidence { .. } => N::AddEvidence,
+            Command::UseRoom { .. } => N::UseRoom,
         }
     }
 }
@@ -473,6 +480,19 @@ pub enum EventBody {
     EvidenceAdded {
         evidence: crate::mediation::Evidence,
     },
+    /// Someone joined the case's online room.
+    RoomJoined {
+        party: Option<u32>,
+    },
+    /// Someone left the case's online room.
+    RoomLeft {
+        party: Option<u32>,
+    },
+    /// A chat message in the case's online room.
+    RoomMessage {
+        party: Option<u32>,
+        text: String,
+    },
 }
 
 impl EventBody {
@@ -514,6 +534,9 @@ impl EventBody {
             EventBody::ConfirmationApplied { .. } => "confirmation_applied",
             EventBody::ConfirmationRuled { .. } => "confirmation_ruled",
             EventBody::EvidenceAdded { .. } => "evidence_added",
+            EventBody::RoomJoined { .. } => "room_joined",
+            EventBody::RoomLeft { .. } => "room_left",
+            EventBody::RoomMessage { .. } => "room_message",
         }
     }
 
@@ -555,6 +578,9 @@ impl EventBody {
             EventBody::ConfirmationApplied { .. } => "申请司法确认",
             EventBody::ConfirmationRuled { .. } => "司法确认结果",
             EventBody::EvidenceAdded { .. } => "提交证据材料",
+            EventBody::RoomJoined { .. } => "进入在线调解室",
+            EventBody::RoomLeft { .. } => "离开在线调解室",
+            EventBody::RoomMessage { .. } => "调解室发言",
         }
     }
 }

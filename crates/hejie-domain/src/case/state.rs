@@ -316,6 +316,11 @@ impl CaseState {
             }
             // Viewing personal data changes nothing but the record of who looked.
             EventBody::PersonalDataViewed { .. } => {}
+            // The room's comings, goings and chat are the record of the online session; the
+            // case's state does not change.
+            EventBody::RoomJoined { .. }
+            | EventBody::RoomLeft { .. }
+            | EventBody::RoomMessage { .. } => {}
             // A linked report is remembered (repeat visits, petitions); the case goes on.
             EventBody::ReportLinked { channel, .. } => c.linked_reports.push((*channel, at)),
             EventBody::RatedByParty { satisfaction, .. } => c.party_rating = Some(*satisfaction),

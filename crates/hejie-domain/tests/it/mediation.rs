@@ -884,3 +884,67 @@ mod evidence_on_the_case {
         assert_eq!(closed.code(), "invalid_transition");
     }
 }
+
+/// The online room's record: who joined, left and said what, each as themselves.
+mod room_on_the_case {
+    use hejie_domain::DomainError;
+    use hejie_domain::case::{Command, EventBody, Status};
+    use hejie_domain::mediation::{MediationError, RoomActivity};
+    use hejie_domain::user::{Actor, Role, UserId};
+    use uuid::Uuid;
+
+    use crate::support::{bodies_to, clerk, given, history, mediator, meta};
+
+    fn party(name: &str) -> Actor {
+        Actor {
+            id: UserId(Uuid::from_u128(0x9A27)),
+            name: name.to_owned(),
+            role: Role::Resident,
+            organisation: None,
+        }
+    }
+
+    fn said(text: &str, party: Option<u32>) -> Command {
+        Command::UseRoom {
+            activity: RoomActivity::Message {
+                text: text.to_owned(),
+            },
+            party,
+        }
+    }
+
+    #[test]
+    fn the_room_records_each_participant_as_themselves_while_mediating() {
+        let mediating = || given(history(bodies_to(Status::Mediating)));
+        mediating()
+            .when(
+                meta(party("张三"), 10),
+                Command::UseRoom {
+                    activity: RoomActivity::Joined,
+                    party: Some(0),
+                },
+            )
+            .then_events(vec![EventBody::RoomJoined { party: Some(0) }]);
+        mediating()
+            .when(meta(mediator(), 10), said("  请双方陈述。 ", None))
+            .then_events(vec![EventBody::RoomMessage {
+                party: None,
+                text: "请双方陈述。".to_owned(),
+            }]);
+        // Nobody speaks for someone else.
+        mediating()
+            .when(meta(party("张三"), 10), said("我是李四", Some(1)))
+            .then_error(DomainError::Mediation(MediationError::NotTheParty));
+        mediating()
+            .when(meta(party("张三"), 10), said("我是工作人员", None))
+            .then_error(DomainError::Mediation(MediationError::NotTheParty));
+        mediating()
+            .when(meta(mediator(), 10), said(&"长".repeat(1001), None))
+            .then_invalid("text");
+        // The room is open only while the case is in mediation.
+        let closed = given(history(bodies_to(Status::Closed)))
+            .when(meta(clerk(), 30), said("还在吗", None))
+            .then_err();
+        assert_eq!(closed.code(), "invalid_transition");
+    }
+}

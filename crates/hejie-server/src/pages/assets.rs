@@ -7,7 +7,12 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const CSS: &str = include_str!("../../static/app.css");
-const JS: &str = include_str!("../../static/app.js");
+/// One script for every page: the shared behaviours, then the online room (which does nothing
+/// on a page without one).
+const JS: &str = concat!(
+    include_str!("../../static/app.js"),
+    include_str!("../../static/room.js")
+);
 
 fn versioned(path: &str, content: &str) -> String {
     let hash = hejie_crypto::sm3_hex(content.as_bytes());

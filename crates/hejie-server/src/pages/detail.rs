@@ -278,6 +278,8 @@ struct CasePage {
     agreement: super::agreement::Panel,
     /// 证据材料.
     evidence: super::evidence::Panel,
+    /// Whether this user may enter the case's online mediation room now.
+    room: bool,
 }
 
 impl CasePage {
@@ -568,7 +570,11 @@ pub async fn render_case(
     let risk = crate::escalation::for_case_page(state.store.as_ref(), case).await;
     let agreement = super::agreement::panel(state, case, &me.user, &pf);
     let evidence = super::evidence::panel(state, case, &me.user);
+    let room = hejie_domain::case::allowed_in(CommandName::UseRoom, case.status)
+        && authorize(&me.user, Action::Command(CommandName::UseRoom), Some(case)).is_ok()
+        && hejie_domain::authz::room_member(&me.user, case);
     let page = CasePage {
+        room,
         evidence,
         agreement,
         risk,

@@ -27,6 +27,7 @@ mod login;
 mod notifications;
 mod queue;
 pub(crate) mod reports;
+mod room;
 mod sweeps;
 mod track;
 mod verify;
@@ -96,6 +97,10 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/cases/{id}/evidence/{sha256}", get(evidence::download))
+        .route("/cases/{id}/room", get(room::show))
+        .route("/cases/{id}/room/ws", get(room::socket))
+        .route("/track/room", get(room::party_show))
+        .route("/track/room/ws", get(room::party_socket))
         .route("/cases/{id}/agreement", post(agreement::draft))
         .route("/cases/{id}/agreement/sign", post(agreement::sign))
         .route("/cases/{id}/agreement.pdf", get(agreement::pdf))

@@ -59,6 +59,8 @@ struct Progress {
     /// The case's evidence files, and whether the party may add one.
     files: Vec<(String, String, String)>,
     may_add_evidence: bool,
+    /// Whether the case's online room is open (the case is in mediation).
+    room: bool,
 }
 
 #[derive(Debug)]
@@ -380,6 +382,10 @@ fn step(e: &StoredEvent) -> Option<Step> {
         | EventBody::Reminded { .. }
         | EventBody::MarkedOverdue { .. }
         | EventBody::FollowUpScheduled { .. } => return None,
+        // The room's chat is read in the room; the progress page does not repeat it.
+        EventBody::RoomJoined { .. } | EventBody::RoomLeft { .. } | EventBody::RoomMessage { .. } => {
+            return None;
+        }
     };
     Some(Step {
         when: view::short_time(&rfc3339(e.event.meta.at)),
@@ -442,6 +448,7 @@ async fn progress(
             hejie_domain::CommandName::AddEvidence,
             c.status,
         ),
+        room: hejie_domain::case::allowed_in(hejie_domain::CommandName::UseRoom, c.status),
     })
 }
 

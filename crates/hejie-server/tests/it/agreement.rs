@@ -416,3 +416,44 @@ async fn art33_confirmation_is_applied_for_jointly_and_its_application_is_made()
         .expect(200);
     assert_eq!(ruled["confirmation"]["ruling"]["confirmed"], true);
 }
+
+#[tokio::test]
+async fn only_the_cases_people_enter_its_room_and_only_while_it_is_mediated() {
+    let app = TestApp::new().await;
+    let page = |user: &'static str, id: String| {
+        let app = &app;
+        async move {
+            let session = app.login(user).await;
+            app.req(Method::GET, &format!("/cases/{id}/room"))
+                .header("cookie", &session.cookie)
+                .send()
+                .await
+        }
+    };
+    let clerk = app.bearer("a-window_clerk").await;
+    let case = app
+        .register(&clerk, Place::A, "两户因排水沟堵塞发生争执。")
+        .await;
+    let waiting = str_of(&case, "id").to_owned();
+    app.command(&clerk, &waiting, "accept", accept_body()).await;
+    // Not yet in mediation: the room is closed.
+    let closed = page("a-judicial_general_advisor", waiting).await;
+    assert_eq!(closed.status, 422, "{}", closed.text);
+    assert!(closed.text.contains("在线调解室未开放"), "{}", closed.text);
+
+    let (id, _, _) = mediating(&app).await;
+    let ok = page("a-mediator", id.clone()).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert!(
+        ok.text
+            .contains(&format!("data-ws=\"/cases/{id}/room/ws\"")),
+        "{}",
+        ok.text
+    );
+    // A window clerk of the same township is not one of the case's people.
+    let outsider = page("a-window_clerk", id.clone()).await;
+    assert_eq!(outsider.status, 403, "{}", outsider.text);
+    // Another township's staff do not learn the case exists.
+    let other = page("b-mediator", id.clone()).await;
+    assert_eq!(other.status, 404, "{}", other.text);
+}
