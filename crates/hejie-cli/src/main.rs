@@ -108,6 +108,13 @@ enum Command {
     /// byte for byte, and for an agreement, do its content hash and every signature hold. Exit
     /// 1 when it does not.
     VerifyDocument { file: PathBuf },
+    /// Run the reference court receiver (诉非对接) for trying a deployment: it accepts filing
+    /// packages signed with this database's platform key, files each idempotency key once and
+    /// prints what it took. Point `HEJIE_COURT_ENDPOINT` at `http://ADDR/filings`.
+    CourtReceiver {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: std::net::SocketAddr,
+    },
     /// Make a document: `report monthly [--division CODE] --month YYYY-MM --out FILE.pdf`.
     Report {
         #[command(subcommand)]
@@ -334,6 +341,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.database).await?;
             report::run(store, sealer, what).await?;
         }
+        Command::CourtReceiver { addr } => {
+            let sealer = config::sealer(&cli.database, cli.pii_key_file.as_ref())?;
+            let public_key = sealer
+                .signing_key(
+                    hejie_server::court::PLATFORM_SIGNER,
+                    hejie_domain::mediation::SignatureAlgorithm::Sm2,
+                )
+                .public_hex();
+            let court = hejie_server::court::receiver::Court::new(&public_key);
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?;
+            println!("参考法院接收端已启动：http://{addr}/filings （平台公钥 {public_key}）");
+            axum::serve(listener, hejie_server::court::receiver::router(court))
+                .await
+                .context("serving the court receiver")?;
+        }
         Command::VerifyDocument { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -357,8 +381,16 @@ async fn serve(
 ) -> Result<()> {
     std::fs::create_dir_all(&files_dir)
         .with_context(|| format!("creating the files directory {}", files_dir.display()))?;
+    let ice_servers = match std::env::var("HEJIE_ICE_SERVERS") {
+        Ok(json) => serde_json::from_str(&json).context(
+            "HEJIE_ICE_SERVERS: a JSON array like [{\"urls\":\"stun:stun.example.org:3478\"}]",
+        )?,
+        Err(_) => Vec::new(),
+    };
     let config = hejie_server::Config {
         files_dir: Some(files_dir),
+        ice_servers,
+        court_endpoint: std::env::var("HEJIE_COURT_ENDPOINT").ok(),
         secure_cookies,
         scheduler_poll_ms: scheduler.scheduler_poll_ms,
         job_lease_secs: scheduler.job_lease_secs,

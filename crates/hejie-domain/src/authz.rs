@@ -177,6 +177,18 @@ pub fn role_may(role: Role, action: Action) -> bool {
                     | R::JudicialGeneralAdvisor
                     | R::Admin
             ),
+            // The window or the mediator files for a party who asks; a party may ask themselves.
+            N::RequestFiling => matches!(
+                role,
+                R::Resident
+                    | R::WindowClerk
+                    | R::Mediator
+                    | R::DepartmentHandler
+                    | R::JudicialGeneralAdvisor
+                    | R::Admin
+            ),
+            // Only the platform's delivery records what the court answered.
+            N::RecordFilingReceipt => role == R::System,
             // Recorded by the staff the parties applied through, or who received the ruling.
             N::ApplyConfirmation | N::RecordConfirmation => matches!(
                 role,

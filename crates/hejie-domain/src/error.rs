@@ -74,6 +74,12 @@ pub enum DomainError {
     NoSuchObligation,
     #[error("该文件已在本案的证据材料中")]
     DuplicateEvidence,
+    #[error("只有调解不成或引导至诉讼的案件可以申请诉讼对接（《人民调解法》第二十六条）")]
+    NotForFiling,
+    #[error("已申请诉讼对接，正在等待法院接收，不能重复申请")]
+    FilingPending,
+    #[error("没有这次诉讼对接申请，或法院已经接收")]
+    NoSuchFiling,
     #[error("{0}")]
     Mediation(#[from] crate::mediation::MediationError),
 }
@@ -106,6 +112,9 @@ impl DomainError {
             DomainError::NotDissatisfied => "not_dissatisfied",
             DomainError::NoSuchObligation => "no_such_obligation",
             DomainError::DuplicateEvidence => "duplicate_evidence",
+            DomainError::NotForFiling => "not_for_filing",
+            DomainError::FilingPending => "filing_pending",
+            DomainError::NoSuchFiling => "no_such_filing",
             DomainError::Mediation(e) => e.code(),
         }
     }
@@ -150,6 +159,8 @@ pub enum CommandName {
     RecordConfirmation,
     AddEvidence,
     UseRoom,
+    RequestFiling,
+    RecordFilingReceipt,
 }
 
 impl CommandName {
@@ -191,6 +202,8 @@ impl CommandName {
             CommandName::RecordConfirmation => "登记司法确认结果",
             CommandName::AddEvidence => "提交证据材料",
             CommandName::UseRoom => "在线调解室",
+            CommandName::RequestFiling => "申请诉讼对接",
+            CommandName::RecordFilingReceipt => "登记法院回执",
         }
     }
 }

@@ -542,3 +542,19 @@ pub enum RoomActivity {
 
 /// The longest chat message, in characters.
 pub const ROOM_MESSAGE_MAX: usize = 1000;
+
+/// A request to file the dispute with the court after mediation failed (诉非对接), and the
+/// court's receipt once it came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filing {
+    /// The filing's id: also the idempotency key of its delivery, so the court files it once.
+    pub filing_id: String,
+    pub court: String,
+    /// What the requesting party asks the court for (诉讼请求).
+    pub claims: String,
+    /// The party who asked for it, when a party did through the platform.
+    pub party: Option<u32>,
+    pub requested_at: Timestamp,
+    /// The court's receipt number and when it was recorded.
+    pub receipt: Option<(String, Timestamp)>,
+}

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod charts;
+pub mod court;
 pub mod error;
 pub mod escalation;
 pub mod evidence;

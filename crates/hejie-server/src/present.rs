@@ -127,6 +127,8 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::RecordConfirmation => "confirmation-ruling",
         N::AddEvidence => "evidence",
         N::UseRoom => "room",
+        N::RequestFiling => "filing",
+        N::RecordFilingReceipt => "filing-receipt",
     }
 }
 
@@ -554,6 +556,18 @@ pub fn describe(body: &EventBody) -> String {
             applicants.len(),
             hejie_domain::timestamp::chinese_date(deadline.date_cst())
         ),
+        EventBody::FilingRequested {
+            court,
+            claims,
+            party,
+            ..
+        } => format!(
+            "{}申请诉讼对接，向{court}提交起诉材料；诉讼请求：{claims}",
+            who_in_room(*party)
+        ),
+        EventBody::FilingReceived { receipt, .. } => {
+            format!("法院已接收起诉材料，收件编号：{receipt}")
+        }
         EventBody::RoomJoined { party } => format!("{}进入在线调解室", who_in_room(*party)),
         EventBody::RoomLeft { party } => format!("{}离开在线调解室", who_in_room(*party)),
         EventBody::RoomMessage { party, text } => {

@@ -44,6 +44,9 @@ pub struct Config {
     /// STUN/TURN servers handed to browsers for the online room's video (empty: direct
     /// connections only, enough on one network).
     pub ice_servers: Vec<IceServer>,
+    /// Where filing packages are delivered (`http://host:port/path`; behind the deployment's
+    /// TLS gateway); `None` keeps them waiting, retried, until one is configured.
+    pub court_endpoint: Option<String>,
 }
 
 /// One STUN or TURN server, as `RTCPeerConnection` takes it.
@@ -69,6 +72,7 @@ impl Default for Config {
             files_dir: None,
             evidence_max_bytes: 20 * 1024 * 1024,
             ice_servers: Vec::new(),
+            court_endpoint: None,
         }
     }
 }

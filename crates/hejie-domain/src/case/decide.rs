@@ -737,6 +737,48 @@ fn decide(
                 },
             }
         }
+        Command::RequestFiling {
+            filing_id,
+            court,
+            claims,
+            party,
+        } => {
+            let failed = match &case.outcome {
+                Some(Outcome::Failed { .. }) => true,
+                Some(Outcome::Referred { target, .. }) => *target == ReferralTarget::Court,
+                _ => false,
+            };
+            if !failed {
+                return Err(DomainError::NotForFiling);
+            }
+            if case.filings.iter().any(|f| f.receipt.is_none()) {
+                return Err(DomainError::FilingPending);
+            }
+            if let Some(p) = party
+                && p as usize >= case.parties.len()
+            {
+                return Err(MediationError::NoSuchParty.into());
+            }
+            EventBody::FilingRequested {
+                filing_id: text("filing_id", &filing_id, 64)?,
+                court: text("court", &court, 100)?,
+                claims: text("claims", &claims, LONG)?,
+                party,
+            }
+        }
+        Command::RecordFilingReceipt { filing_id, receipt } => {
+            if !case
+                .filings
+                .iter()
+                .any(|f| f.filing_id == filing_id && f.receipt.is_none())
+            {
+                return Err(DomainError::NoSuchFiling);
+            }
+            EventBody::FilingReceived {
+                filing_id,
+                receipt: text("receipt", &receipt, 100)?,
+            }
+        }
         Command::AddEvidence { evidence } => {
             if !is_sha256_hex(&evidence.sha256) {
                 return Err(MediationError::BadHash.into());
@@ -877,6 +919,9 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::DraftAgreement | N::SignAgreement => status == Status::Mediating,
         N::AddEvidence => status.is_open(),
         N::UseRoom => status == Status::Mediating,
+        N::RequestFiling | N::RecordFilingReceipt => {
+            matches!(status, Status::Closed | Status::FollowedUp)
+        }
         // The agreement may be confirmed whether or not the case was closed in the meantime.
         N::ApplyConfirmation | N::RecordConfirmation => matches!(
             status,

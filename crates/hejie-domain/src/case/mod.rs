@@ -245,6 +245,19 @@ pub enum Command {
         activity: crate::mediation::RoomActivity,
         party: Option<u32>,
     },
+    /// 申请诉讼对接: file the dispute with the court after mediation failed; the application
+    /// gives the filing its id (the idempotency key of its delivery).
+    RequestFiling {
+        filing_id: String,
+        court: String,
+        claims: String,
+        party: Option<u32>,
+    },
+    /// 登记法院回执: the court received the filing (recorded by the platform's delivery).
+    RecordFilingReceipt {
+        filing_id: String,
+        receipt: String,
+    },
 }
 
 impl Command {
@@ -287,6 +300,8 @@ impl Command {
             Command::RecordConfirmation { .. } => N::RecordConfirmation,
             Command::AddEvidence { .. } => N::AddEvidence,
             Command::UseRoom { .. } => N::UseRoom,
+            Command::RequestFiling { .. } => N::RequestFiling,
+            Command::RecordFilingReceipt { .. } => N::RecordFilingReceipt,
         }
     }
 }
@@ -493,6 +508,18 @@ pub enum EventBody {
         party: Option<u32>,
         text: String,
     },
+    /// Filing with the court was requested; the platform delivers the package.
+    FilingRequested {
+        filing_id: String,
+        court: String,
+        claims: String,
+        party: Option<u32>,
+    },
+    /// The court's receipt of a filing.
+    FilingReceived {
+        filing_id: String,
+        receipt: String,
+    },
 }
 
 impl EventBody {
@@ -537,6 +564,8 @@ impl EventBody {
             EventBody::RoomJoined { .. } => "room_joined",
             EventBody::RoomLeft { .. } => "room_left",
             EventBody::RoomMessage { .. } => "room_message",
+            EventBody::FilingRequested { .. } => "filing_requested",
+            EventBody::FilingReceived { .. } => "filing_received",
         }
     }
 
@@ -581,6 +610,8 @@ impl EventBody {
             EventBody::RoomJoined { .. } => "进入在线调解室",
             EventBody::RoomLeft { .. } => "离开在线调解室",
             EventBody::RoomMessage { .. } => "调解室发言",
+            EventBody::FilingRequested { .. } => "申请诉讼对接",
+            EventBody::FilingReceived { .. } => "法院接收回执",
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct Case {
     /// The files in the case's evidence, oldest first.
     #[serde(default)]
     pub evidence: Vec<crate::mediation::Evidence>,
+    /// Requests to file with the court (诉非对接) and their receipts, oldest first.
+    #[serde(default)]
+    pub filings: Vec<crate::mediation::Filing>,
 }
 
 impl Case {
@@ -195,6 +198,7 @@ impl CaseState {
                 agreement: None,
                 confirmation: None,
                 evidence: Vec::new(),
+                filings: Vec::new(),
             });
             return;
         }
@@ -318,6 +322,24 @@ impl CaseState {
             EventBody::PersonalDataViewed { .. } => {}
             // The room's comings, goings and chat are the record of the online session; the
             // case's state does not change.
+            EventBody::FilingRequested {
+                filing_id,
+                court,
+                claims,
+                party,
+            } => c.filings.push(crate::mediation::Filing {
+                filing_id: filing_id.clone(),
+                court: court.clone(),
+                claims: claims.clone(),
+                party: *party,
+                requested_at: at,
+                receipt: None,
+            }),
+            EventBody::FilingReceived { filing_id, receipt } => {
+                if let Some(f) = c.filings.iter_mut().find(|f| &f.filing_id == filing_id) {
+                    f.receipt = Some((receipt.clone(), at));
+                }
+            }
             EventBody::RoomJoined { .. }
             | EventBody::RoomLeft { .. }
             | EventBody::RoomMessage { .. } => {}

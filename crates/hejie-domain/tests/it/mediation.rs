@@ -948,3 +948,84 @@ mod room_on_the_case {
         assert_eq!(closed.code(), "invalid_transition");
     }
 }
+
+/// 诉非对接 on the case: only after mediation failed (Art. 26), one pending filing at a time,
+/// the receipt recorded once by the platform.
+mod filing_on_the_case {
+    use hejie_domain::DomainError;
+    use hejie_domain::case::{Command, EventBody, Status};
+
+    use crate::support::{bodies_to, clerk, failed, given, history, meta};
+
+    fn request(id: &str) -> Command {
+        Command::RequestFiling {
+            filing_id: id.to_owned(),
+            court: "和安县人民法院".to_owned(),
+            claims: "请求判令疏通排水沟并赔偿损失。".to_owned(),
+            party: Some(0),
+        }
+    }
+
+    fn requested(id: &str) -> EventBody {
+        EventBody::FilingRequested {
+            filing_id: id.to_owned(),
+            court: "和安县人民法院".to_owned(),
+            claims: "请求判令疏通排水沟并赔偿损失。".to_owned(),
+            party: Some(0),
+        }
+    }
+
+    fn failed_case() -> Vec<EventBody> {
+        let mut bodies = bodies_to(Status::Mediating);
+        bodies.push(EventBody::Closed {
+            outcome: failed(true),
+        });
+        bodies
+    }
+
+    #[test]
+    fn art26_filing_follows_a_failed_mediation_once_at_a_time() {
+        given(history(failed_case()))
+            .when(meta(clerk(), 20), request("f1"))
+            .then_events(vec![requested("f1")]);
+        // A successful mediation is not filed.
+        given(history(bodies_to(Status::Closed)))
+            .when(meta(clerk(), 20), request("f1"))
+            .then_error(DomainError::NotForFiling);
+        let mut pending = failed_case();
+        pending.push(requested("f1"));
+        given(history(pending.clone()))
+            .when(meta(clerk(), 20), request("f2"))
+            .then_error(DomainError::FilingPending);
+        // Only the platform records the court's receipt, once.
+        let receipt = Command::RecordFilingReceipt {
+            filing_id: "f1".to_owned(),
+            receipt: "（2026）浙0121诉前调1号".to_owned(),
+        };
+        let system = hejie_domain::user::Actor {
+            id: hejie_domain::user::UserId(uuid::Uuid::nil()),
+            name: "系统".to_owned(),
+            role: hejie_domain::user::Role::System,
+            organisation: None,
+        };
+        let (_, state) = given(history(pending.clone()))
+            .when(meta(system.clone(), 21), receipt.clone())
+            .then_ok();
+        let filing = &state.case().expect("case").filings[0];
+        assert_eq!(
+            filing.receipt.as_ref().map(|(r, _)| r.as_str()),
+            Some("（2026）浙0121诉前调1号")
+        );
+        pending.push(EventBody::FilingReceived {
+            filing_id: "f1".to_owned(),
+            receipt: "（2026）浙0121诉前调1号".to_owned(),
+        });
+        given(history(pending.clone()))
+            .when(meta(system, 22), receipt)
+            .then_error(DomainError::NoSuchFiling);
+        // Once received, the party may file again (e.g. another claim).
+        given(history(pending))
+            .when(meta(clerk(), 23), request("f2"))
+            .then_events(vec![requested("f2")]);
+    }
+}

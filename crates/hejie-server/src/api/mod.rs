@@ -60,6 +60,7 @@ impl From<QueryRejection> for AppError {
         cases::agreement::pdf, cases::agreement::apply_confirmation, cases::agreement::ruling,
         cases::agreement::confirmation_pdf, cases::agreement::verify,
         cases::evidence::list, cases::evidence::upload, cases::evidence::download,
+        cases::filing::list, cases::filing::request,
         work::my_queue, work::board, work::notifications, work::mark_read,
         work::sweep_list, work::complete_sweep,
         intake::suggest, intake::corrections,
@@ -158,6 +159,10 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(
                     cases::evidence::UPLOAD_BODY_LIMIT,
                 )),
+        )
+        .route(
+            "/api/v1/cases/{id}/filing",
+            get(cases::filing::list).post(cases::filing::request),
         )
         .route(
             "/api/v1/cases/{id}/evidence/{sha256}",

@@ -311,7 +311,7 @@ pub fn panel(state: &AppState, case: &Case, user: &User, pf: &Prefill) -> Panel 
 }
 
 /// The basic-level court of the case's county: 县人民法院 named after the county.
-fn default_court(state: &AppState, case: &Case) -> String {
+pub fn default_court(state: &AppState, case: &Case) -> String {
     let r = state.reference();
     case.location
         .division

@@ -51,6 +51,7 @@ fn fields_of(action: &str) -> &'static [&'static str] {
         ],
         "follow-up" => &["method", "satisfaction", "agreement_performed", "note"],
         "evidence" => &["file", "description"],
+        "filing" => &["court", "claims", "party"],
         a if a.starts_with("pii-") => &["reason"],
         other => super::flow::fields_of(other)
             .or_else(|| super::agreement::fields_of(other))
@@ -175,6 +176,7 @@ fn label_of(action: &str) -> &'static str {
         "close" => CommandName::Close.label(),
         "follow-up" => CommandName::FollowUp.label(),
         "evidence" => CommandName::AddEvidence.label(),
+        "filing" => CommandName::RequestFiling.label(),
         a if a.starts_with("pii-") => "查看完整信息",
         other => super::flow::label_of(other)
             .or_else(|| super::agreement::label_of(other))
@@ -195,6 +197,9 @@ fn done_notice(done: &str) -> &'static str {
         "close" => "已结案。",
         "follow-up" => "回访已记录。",
         "evidence" => "证据材料已上传，文件的 SHA-256 已记入案件记录。",
+        "filing" => {
+            "已申请诉讼对接。起诉材料将签名后提交法院，法院未能接收时会自动重试，直至接收。"
+        }
         "link-report" => "本次反映已并入此案（一案一码），未另行登记新案件。",
         other => super::flow::done_notice(other)
             .or_else(|| super::agreement::done_notice(other))
@@ -280,6 +285,8 @@ struct CasePage {
     evidence: super::evidence::Panel,
     /// Whether this user may enter the case's online mediation room now.
     room: bool,
+    /// 诉讼对接.
+    filing: super::filing::Panel,
 }
 
 impl CasePage {
@@ -573,7 +580,9 @@ pub async fn render_case(
     let room = hejie_domain::case::allowed_in(CommandName::UseRoom, case.status)
         && authorize(&me.user, Action::Command(CommandName::UseRoom), Some(case)).is_ok()
         && hejie_domain::authz::room_member(&me.user, case);
+    let filing = super::filing::panel(state, case, &me.user, &pf).await?;
     let page = CasePage {
+        filing,
         room,
         evidence,
         agreement,

@@ -17,6 +17,7 @@ mod board;
 mod detail;
 mod error;
 mod evidence;
+mod filing;
 mod flow;
 pub mod form;
 mod home;
@@ -97,6 +98,7 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/cases/{id}/evidence/{sha256}", get(evidence::download))
+        .route("/cases/{id}/filing", post(filing::request))
         .route("/cases/{id}/room", get(room::show))
         .route("/cases/{id}/room/ws", get(room::socket))
         .route("/track/room", get(room::party_show))

@@ -382,6 +382,14 @@ fn step(e: &StoredEvent) -> Option<Step> {
         | EventBody::Reminded { .. }
         | EventBody::MarkedOverdue { .. }
         | EventBody::FollowUpScheduled { .. } => return None,
+        EventBody::FilingRequested { court, .. } => (
+            "诉讼对接".to_owned(),
+            format!("已申请将纠纷移送{court}，材料正在提交法院"),
+        ),
+        EventBody::FilingReceived { receipt, .. } => (
+            "法院接收".to_owned(),
+            format!("法院已接收起诉材料，收件编号：{receipt}"),
+        ),
         // The room's chat is read in the room; the progress page does not repeat it.
         EventBody::RoomJoined { .. } | EventBody::RoomLeft { .. } | EventBody::RoomMessage { .. } => {
             return None;

@@ -409,6 +409,11 @@ pub fn effects_at(
                 format!("案件重新办理 {number}"),
                 reason.clone(),
             ),
+            // A filing is delivered to the court by its own durable job, first attempt now.
+            EventBody::FilingRequested { filing_id, .. } => {
+                fx.schedule
+                    .push(crate::court::job_for(after.id, filing_id, now));
+            }
             _ => {}
         }
     }

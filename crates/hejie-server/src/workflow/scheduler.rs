@@ -87,6 +87,7 @@ async fn run_job(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
         "notify" => notify(state, job).await,
         crate::warnings::WARNING_JOB => crate::warnings::run(state, job, now).await,
         crate::report::MONTHLY_JOB => crate::report::run(state, job, now).await,
+        crate::court::FILING_JOB => crate::court::deliver(state, job, now).await,
         other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
     }
 }
@@ -218,6 +219,28 @@ async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), S
             .await
             .map(|_| ())
     }
+}
+
+/// Decides `command` (the system's) and commits its events with what they call for and the
+/// completion of `job`, in one transaction: recorded once, or the job runs again.
+pub async fn commit_with_completion(
+    state: &AppState,
+    st: &hejie_domain::case::CaseState,
+    meta: Meta,
+    command: Command,
+    job: &Job,
+) -> Result<(), StoreError> {
+    let flow = state.flow();
+    let at = meta.at;
+    let (events, next) = plan(&flow, st, meta, command)?;
+    let after = next.case().cloned().ok_or(StoreError::NotFound)?;
+    let mut fx = super::effects_at(state, &flow, &after, &events, st.version() + 1, at, true);
+    fx.complete = Some(job.lease.clone());
+    state
+        .store
+        .append_with(after.id, st.version(), events, after, fx)
+        .await
+        .map(|_| ())
 }
 
 /// Makes sure one of the server's own periodic jobs (sweeps, the warning scan, the monthly

@@ -9,6 +9,7 @@ mod basics;
 mod charts;
 mod closed_loop;
 mod consent;
+mod court;
 mod errors;
 mod escalation;
 mod evidence;

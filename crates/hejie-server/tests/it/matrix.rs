@@ -48,6 +48,7 @@ enum Cmd {
     ApplyConfirmation,
     RecordConfirmation,
     AddEvidence,
+    RequestFiling,
 }
 
 /// The policy, written out: which roles may run each command (anywhere in their jurisdiction).
@@ -148,6 +149,14 @@ fn may(role: Role, cmd: Cmd) -> bool {
             DepartmentHandler,
             Admin,
         ],
+        // The window or the mediating side files for a party (诉非对接).
+        Cmd::RequestFiling => &[
+            WindowClerk,
+            Mediator,
+            DepartmentHandler,
+            JudicialGeneralAdvisor,
+            Admin,
+        ],
     };
     roles.contains(&role)
 }
@@ -195,7 +204,7 @@ enum Kind {
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 37] = [
+const ENDPOINTS: [(&str, &str, Kind); 39] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("get", "/clocks", Kind::View),
@@ -257,6 +266,8 @@ const ENDPOINTS: [(&str, &str, Kind); 37] = [
     ("get", "/evidence", Kind::View),
     ("post", "/evidence", Kind::Command(Cmd::AddEvidence)),
     ("get", "/evidence/{sha256}", Kind::File),
+    ("get", "/filing", Kind::View),
+    ("post", "/filing", Kind::Command(Cmd::RequestFiling)),
 ];
 
 /// A valid request body for a command; `expected_version` as given.
@@ -320,6 +331,7 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         Cmd::RecordConfirmation => json!({ "confirmed": true, "ruling": "（2026）浙0121民特1号" }),
         // A JSON body is not an upload: refused after authorization, recording nothing.
         Cmd::AddEvidence => json!({}),
+        Cmd::RequestFiling => json!({ "court": "和安县人民法院", "claims": "请求判令被告赔偿。" }),
     };
     if let Some(v) = expected_version {
         body["expected_version"] = json!(v);

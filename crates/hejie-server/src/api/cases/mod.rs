@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod commands;
 pub mod evidence;
+pub mod filing;
 pub mod flow;
 
 use axum::Json;
