@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod charts;
 pub mod court;
+pub mod dossier;
 pub mod error;
 pub mod escalation;
 pub mod evidence;

@@ -60,7 +60,7 @@ impl From<QueryRejection> for AppError {
         cases::agreement::pdf, cases::agreement::apply_confirmation, cases::agreement::ruling,
         cases::agreement::confirmation_pdf, cases::agreement::verify,
         cases::evidence::list, cases::evidence::upload, cases::evidence::download,
-        cases::filing::list, cases::filing::request,
+        cases::filing::list, cases::filing::request, cases::filing::dossier,
         work::my_queue, work::board, work::notifications, work::mark_read,
         work::sweep_list, work::complete_sweep,
         intake::suggest, intake::corrections,
@@ -160,6 +160,7 @@ pub fn router() -> Router<AppState> {
                     cases::evidence::UPLOAD_BODY_LIMIT,
                 )),
         )
+        .route("/api/v1/cases/{id}/dossier", get(cases::filing::dossier))
         .route(
             "/api/v1/cases/{id}/filing",
             get(cases::filing::list).post(cases::filing::request),

@@ -147,3 +147,15 @@ pub async fn request(
         }
     }
 }
+
+/// `GET /cases/{id}/dossier.zip`: 一键生成卷宗.
+pub async fn dossier(
+    State(state): State<AppState>,
+    super::form::PageUser(me): super::form::PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    cases::load_visible(&state, &me.user, id).await?;
+    let (name, zip) = crate::dossier::make(&state, id).await?;
+    Ok(crate::api::cases::filing::zip_attachment(&name, zip))
+}

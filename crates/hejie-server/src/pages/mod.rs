@@ -99,6 +99,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/cases/{id}/evidence/{sha256}", get(evidence::download))
         .route("/cases/{id}/filing", post(filing::request))
+        .route("/cases/{id}/dossier.zip", get(filing::dossier))
         .route("/cases/{id}/room", get(room::show))
         .route("/cases/{id}/room/ws", get(room::socket))
         .route("/track/room", get(room::party_show))

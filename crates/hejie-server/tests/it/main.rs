@@ -10,6 +10,7 @@ mod charts;
 mod closed_loop;
 mod consent;
 mod court;
+mod dossier;
 mod errors;
 mod escalation;
 mod evidence;

@@ -199,12 +199,14 @@ enum Kind {
     Document,
     /// One evidence file by hash: viewers get it, or 404 for a hash the case does not have.
     File,
+    /// A download made from the record (the dossier ZIP): viewers get it.
+    Download,
     Command(Cmd),
 }
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 39] = [
+const ENDPOINTS: [(&str, &str, Kind); 40] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("get", "/clocks", Kind::View),
@@ -267,6 +269,7 @@ const ENDPOINTS: [(&str, &str, Kind); 39] = [
     ("post", "/evidence", Kind::Command(Cmd::AddEvidence)),
     ("get", "/evidence/{sha256}", Kind::File),
     ("get", "/filing", Kind::View),
+    ("get", "/dossier", Kind::Download),
     ("post", "/filing", Kind::Command(Cmd::RequestFiling)),
 ];
 
@@ -439,7 +442,7 @@ async fn other_townships_cases_are_not_found_by_anyone_by_any_route() {
         for (m, suffix, kind) in ENDPOINTS {
             // A body that would succeed if the request got through (no version guard).
             let body = match kind {
-                Kind::View | Kind::Document | Kind::File => None,
+                Kind::View | Kind::Document | Kind::File | Kind::Download => None,
                 Kind::Command(cmd) => Some(body_for(&app, cmd, other, None)),
             };
             let send = |id: &str| {
@@ -503,7 +506,9 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                 let context = format!("{} ({:?}) {m} …{suffix}", user.username, user.role);
                 let path = format!("/api/v1/cases/{}{suffix}", target.id);
                 let res = match kind {
-                    Kind::View | Kind::Document | Kind::File => app.get(&auth, &path).await,
+                    Kind::View | Kind::Document | Kind::File | Kind::Download => {
+                        app.get(&auth, &path).await
+                    }
                     // A version from the future: a permitted command stops at 409 and changes
                     // nothing, so every cell of the matrix sees the same case.
                     Kind::Command(cmd) => {
@@ -519,6 +524,8 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                     Kind::Document => (403, Some("forbidden_role")),
                     Kind::File if may_view(user.role) => (404, Some("not_found")),
                     Kind::File => (403, Some("forbidden_role")),
+                    Kind::Download if may_view(user.role) => (200, None),
+                    Kind::Download => (403, Some("forbidden_role")),
                     Kind::Command(cmd) if !may(user.role, cmd) => (403, Some("forbidden_role")),
                     Kind::Command(cmd)
                         if holder_only(cmd) && !holds && !coordinator_may(user.role, cmd) =>
@@ -532,6 +539,15 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                     Kind::Command(_) => (409, Some("conflict")),
                 };
                 assert_eq!(res.status.as_u16(), status, "{context}: {}", res.text);
+                if kind == Kind::Download && status == 200 {
+                    assert_eq!(
+                        res.header("content-type"),
+                        Some("application/zip"),
+                        "{context}"
+                    );
+                    checked += 1;
+                    continue;
+                }
                 let body = res.json();
                 if let Some(code) = code {
                     assert_eq!(body["code"], code, "{context}");

@@ -121,3 +121,40 @@ pub async fn request(
     cases::run(&state, &me.user, id, req.expected_version, command).await?;
     Ok(Json(list_of(&state, &me.user, id).await?))
 }
+
+/// The case's dossier (卷宗): a ZIP with the PDF dossier, the agreement and application PDFs,
+/// the evidence files, `manifest.json` and `SHA256SUMS`; the same record makes the same bytes.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/dossier", tag = "cases",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn dossier(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    let id = parse_id(&id)?;
+    cases::load_visible(&state, &me.user, id).await?;
+    let (name, zip) = crate::dossier::make(&state, id).await?;
+    Ok(zip_attachment(&name, zip))
+}
+
+/// A ZIP as a download.
+pub fn zip_attachment(name: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
