@@ -31,6 +31,7 @@ use crate::state::AppState;
 
 const AGREEMENT_TEMPLATE: &str = include_str!("../templates/agreement/agreement.typ");
 const CONFIRMATION_TEMPLATE: &str = include_str!("../templates/agreement/confirmation.typ");
+const ENFORCEMENT_TEMPLATE: &str = include_str!("../templates/agreement/enforcement.typ");
 
 /// The algorithm the platform signs with: SM2, the national standard (GB/T 32918).
 pub const ALGORITHM: SignatureAlgorithm = SignatureAlgorithm::Sm2;
@@ -38,6 +39,7 @@ pub const ALGORITHM: SignatureAlgorithm = SignatureAlgorithm::Sm2;
 /// Document kinds in the document store.
 pub const AGREEMENT_KIND: &str = "agreement";
 pub const CONFIRMATION_KIND: &str = "confirmation_application";
+pub const ENFORCEMENT_KIND: &str = "enforcement_application";
 
 /// What the mediator writes; the parties, the mediator and the committee come from the case.
 #[derive(Debug, Clone, Default)]
@@ -623,6 +625,145 @@ pub async fn confirmation_pdf(
             division: case.location.division.clone(),
             period: "v1".to_owned(),
             title: format!("司法确认申请书（{}）", case.number),
+            content_type: "application/pdf".to_owned(),
+            created_by: made_by.to_owned(),
+            created_at: state.now(),
+            body,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Serialize)]
+struct EnforcementData {
+    title: &'static str,
+    case_number: String,
+    content_hash: String,
+    applicants: Vec<PartyData>,
+    respondents: Vec<PartyData>,
+    court: String,
+    ruling: String,
+    committee: String,
+    agreement_number: String,
+    agreement_hash: String,
+    effective_on: String,
+    requests: Vec<String>,
+    checked_on: String,
+    unperformed: String,
+}
+
+fn not_enforceable() -> AppError {
+    AppError::Refused {
+        code: "not_enforceable",
+        message: "只有经人民法院裁定确认有效、且履行检查记录为未履行的调解协议，才能申请强制执行"
+            .to_owned(),
+    }
+}
+
+/// A draft 强制执行申请书 for a judicially confirmed agreement whose obligations a performance
+/// check found unperformed (人民调解法第三十三条第二款): the owed parties apply against the
+/// obliged ones for what was not done.
+pub async fn enforcement_pdf(
+    state: &AppState,
+    case: &Case,
+    made_by: &str,
+) -> Result<(DocumentInfo, Vec<u8>), AppError> {
+    let record = case.agreement.as_ref().ok_or_else(not_enforceable)?;
+    let confirmation = case.confirmation.as_ref().ok_or_else(not_enforceable)?;
+    let ruling = confirmation
+        .ruling
+        .as_ref()
+        .filter(|r| r.confirmed)
+        .ok_or_else(not_enforceable)?;
+    let Some(hejie_domain::case::Outcome::Succeeded { obligations, .. }) = &case.outcome else {
+        return Err(not_enforceable());
+    };
+    // The latest check of each obligation decides.
+    let mut latest: std::collections::BTreeMap<u32, bool> = std::collections::BTreeMap::new();
+    for (i, performed) in &case.performance {
+        latest.insert(*i, *performed);
+    }
+    let unperformed: Vec<&hejie_domain::case::Obligation> = latest
+        .iter()
+        .filter(|(_, performed)| !**performed)
+        .filter_map(|(i, _)| obligations.get(*i as usize))
+        .collect();
+    if unperformed.is_empty() {
+        return Err(not_enforceable());
+    }
+    let events = state.store.events(case.id).await?;
+    let checked_at = events
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.event.body,
+                EventBody::PerformanceChecked {
+                    performed: false,
+                    ..
+                }
+            )
+        })
+        .map_or(case.updated_at, |e| e.event.meta.at);
+    let obligors: Vec<&str> = unperformed.iter().map(|o| o.party.as_str()).collect();
+    let parties = party_data(case);
+    let (respondents, applicants): (Vec<PartyData>, Vec<PartyData>) = parties
+        .into_iter()
+        .partition(|p| obligors.contains(&p.name.as_str()));
+    let a = record.agreement.draft();
+    let describe = |o: &hejie_domain::case::Obligation| {
+        format!(
+            "{}{}{}",
+            o.duty,
+            o.amount.map(|m| format!("，金额{m}")).unwrap_or_default(),
+            o.due
+                .map(|d| format!("（履行期限{}）", chinese_date(d.date_cst())))
+                .unwrap_or_default()
+        )
+    };
+    let mut data = EnforcementData {
+        title: "强制执行申请书",
+        case_number: case.number.to_string(),
+        content_hash: String::new(),
+        applicants,
+        respondents,
+        court: confirmation.court.clone(),
+        ruling: ruling.ruling.clone(),
+        committee: a.committee.clone(),
+        agreement_number: doc_number(&case.number),
+        agreement_hash: record.content_hash.clone(),
+        effective_on: record
+            .effective_at
+            .map(|t| chinese_date(t.date_cst()))
+            .unwrap_or_default(),
+        requests: unperformed
+            .iter()
+            .map(|o| format!("责令被执行人{}履行：{}", o.party, describe(o)))
+            .collect(),
+        checked_on: chinese_date(checked_at.date_cst()),
+        unperformed: unperformed
+            .iter()
+            .map(|o| format!("{}未履行{}", o.party, describe(o)))
+            .collect::<Vec<_>>()
+            .join("；"),
+    };
+    data.content_hash = canonical_hash(&data)?;
+    let body = typeset(
+        state,
+        ENFORCEMENT_TEMPLATE,
+        &data,
+        checked_at.date_cst(),
+        format!("{}-enforcement", case.number),
+    )
+    .await?;
+    keep(
+        &state.store,
+        NewDocument {
+            key: format!("enforcement:{}", case.id),
+            kind: ENFORCEMENT_KIND.to_owned(),
+            division: case.location.division.clone(),
+            period: "draft".to_owned(),
+            title: format!("强制执行申请书（草稿，{}）", case.number),
             content_type: "application/pdf".to_owned(),
             created_by: made_by.to_owned(),
             created_at: state.now(),

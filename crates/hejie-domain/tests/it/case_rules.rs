@@ -118,11 +118,18 @@ fn success_or_failure_needs_a_recorded_session() {
     }
 }
 
+/// 人民调解法第二十六条: mediation that fails is terminated with the parties told of their other
+/// remedies (arbitration, administrative and judicial channels); the record says they were.
 #[test]
-fn failure_requires_the_parties_be_told_of_other_remedies() {
-    given(history_to(Status::Mediating))
+fn art26_termination_requires_the_parties_be_told_of_other_remedies() {
+    let err = given(history_to(Status::Mediating))
         .when(meta(mediator(), 7), close_cmd(failed(false)))
-        .then_error(DomainError::RemediesNotInformed);
+        .then_err();
+    assert_eq!(err, DomainError::RemediesNotInformed);
+    assert!(err.to_string().contains("第二十六条"), "{err}");
+    given(history_to(Status::Mediating))
+        .when(meta(mediator(), 7), close_cmd(failed(true)))
+        .then_events(vec![closed(failed(true))]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ impl From<QueryRejection> for AppError {
         cases::agreement::get, cases::agreement::draft, cases::agreement::sign,
         cases::agreement::pdf, cases::agreement::apply_confirmation, cases::agreement::ruling,
         cases::agreement::confirmation_pdf, cases::agreement::verify,
+        cases::agreement::enforcement_pdf,
         cases::evidence::list, cases::evidence::upload, cases::evidence::download,
         cases::filing::list, cases::filing::request, cases::filing::dossier,
         work::my_queue, work::board, work::notifications, work::mark_read,
@@ -152,6 +153,10 @@ pub fn router() -> Router<AppState> {
             get(cases::agreement::confirmation_pdf),
         )
         .route("/api/v1/documents/verify", post(cases::agreement::verify))
+        .route(
+            "/api/v1/cases/{id}/enforcement/pdf",
+            get(cases::agreement::enforcement_pdf),
+        )
         .route(
             "/api/v1/cases/{id}/evidence",
             get(cases::evidence::list)

@@ -126,6 +126,8 @@ pub struct Panel {
     pub applied: String,
     pub may_rule: bool,
     pub ruling: String,
+    /// A confirmed agreement found unperformed: the enforcement application can be drafted.
+    pub enforceable: bool,
 }
 
 fn may(user: &User, case: &Case, name: CommandName) -> bool {
@@ -291,6 +293,10 @@ pub fn panel(state: &AppState, case: &Case, user: &User, pf: &Prefill) -> Panel 
                 )
             })
             .unwrap_or_default(),
+        enforceable: applied
+            .and_then(|c| c.ruling.as_ref())
+            .is_some_and(|r| r.confirmed)
+            && case.performance.iter().any(|(_, performed)| !performed),
         may_rule: applied.is_some_and(|c| c.ruling.is_none())
             && may(user, case, CommandName::RecordConfirmation),
         ruling: applied
@@ -521,6 +527,23 @@ pub async fn confirmation_pdf(
     let (info, body) = agreement::confirmation_pdf(&state, case, &me.user.id.to_string()).await?;
     Ok(super::reports::pdf_attachment(
         &format!("confirmation-{}.pdf", case.number),
+        &info.title,
+        body,
+    ))
+}
+
+/// `GET /cases/{id}/enforcement.pdf`.
+pub async fn enforcement_pdf(
+    State(state): State<AppState>,
+    PageUser(me): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let st = cases::load_visible(&state, &me.user, id).await?;
+    let case = st.case().ok_or(AppError::NotFound)?;
+    let (info, body) = agreement::enforcement_pdf(&state, case, &me.user.id.to_string()).await?;
+    Ok(super::reports::pdf_attachment(
+        &format!("enforcement-{}.pdf", case.number),
         &info.title,
         body,
     ))

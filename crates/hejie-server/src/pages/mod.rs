@@ -116,6 +116,10 @@ pub fn router() -> Router<AppState> {
             "/cases/{id}/confirmation.pdf",
             get(agreement::confirmation_pdf),
         )
+        .route(
+            "/cases/{id}/enforcement.pdf",
+            get(agreement::enforcement_pdf),
+        )
         .route("/cases/{id}/{action}", post(flow::act))
         .route("/apply", get(apply::show).post(apply::submit))
         .route("/apply/code", post(apply::send_code))

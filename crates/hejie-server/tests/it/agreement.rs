@@ -457,3 +457,86 @@ async fn only_the_cases_people_enter_its_room_and_only_while_it_is_mediated() {
     let other = page("b-mediator", id.clone()).await;
     assert_eq!(other.status, 404, "{}", other.text);
 }
+
+#[tokio::test]
+async fn art33_a_confirmed_agreement_found_unperformed_gets_an_enforcement_application() {
+    let app = TestApp::new().await;
+    let (id, clerk, mediator) = mediating(&app).await;
+    let path = format!("/api/v1/cases/{id}/agreement");
+    app.post_json(&mediator, &path, &draft_body())
+        .await
+        .expect(200);
+    app.post_json(
+        &mediator,
+        &format!("{path}/sign"),
+        &json!({ "password": PASSWORD }),
+    )
+    .await
+    .expect(200);
+    let case = app
+        .get(&clerk, &format!("/api/v1/cases/{id}"))
+        .await
+        .expect(200);
+    let number = str_of(&case, "number").to_owned();
+    for phone in [PHONE, OTHER_PHONE] {
+        track(&app, &number, phone)
+            .await
+            .sign(&app, &id, &number, phone)
+            .await;
+    }
+    app.command(&mediator, &id, "close", json!({ "outcome": "succeeded" }))
+        .await;
+    let enforcement = format!("/api/v1/cases/{id}/enforcement/pdf");
+    // Not confirmed yet: nothing to enforce.
+    app.get(&clerk, &enforcement)
+        .await
+        .expect_error(422, "not_enforceable");
+    let confirm = format!("/api/v1/cases/{id}/confirmation");
+    app.post_json(
+        &clerk,
+        &confirm,
+        &json!({ "applicants": [0, 1], "court": "和安县人民法院" }),
+    )
+    .await
+    .expect(200);
+    app.post_json(
+        &clerk,
+        &format!("{confirm}/ruling"),
+        &json!({ "confirmed": true, "ruling": "（2026）浙0121民特123号" }),
+    )
+    .await
+    .expect(200);
+    // Confirmed, but performed: still nothing to enforce.
+    app.command(
+        &clerk,
+        &id,
+        "performance-check",
+        json!({ "obligation": 0, "performed": true }),
+    )
+    .await;
+    app.get(&clerk, &enforcement)
+        .await
+        .expect_error(422, "not_enforceable");
+    // A later check finds it unperformed.
+    app.command(
+        &clerk,
+        &id,
+        "performance-check",
+        json!({ "obligation": 0, "performed": false, "note": "李四称无力支付" }),
+    )
+    .await;
+    let pdf = app.get(&clerk, &enforcement).await;
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
+    let flat: String = pdf_text(&pdf.bytes).split_whitespace().collect();
+    for expected in [
+        "强制执行申请书",
+        "申请执行人：张三",
+        "被执行人：李四",
+        "（2026）浙0121民特123号",
+        "赔偿损失",
+        "1200元",
+        "第三十三条第二款",
+    ] {
+        assert!(flat.contains(expected), "{expected} missing from {flat}");
+    }
+}

@@ -201,12 +201,14 @@ enum Kind {
     File,
     /// A download made from the record (the dossier ZIP): viewers get it.
     Download,
+    /// A document the case does not warrant yet: viewers are told why, with this code.
+    Refused(&'static str),
     Command(Cmd),
 }
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 40] = [
+const ENDPOINTS: [(&str, &str, Kind); 41] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("get", "/clocks", Kind::View),
@@ -265,6 +267,7 @@ const ENDPOINTS: [(&str, &str, Kind); 40] = [
         Kind::Command(Cmd::RecordConfirmation),
     ),
     ("get", "/confirmation/pdf", Kind::Document),
+    ("get", "/enforcement/pdf", Kind::Refused("not_enforceable")),
     ("get", "/evidence", Kind::View),
     ("post", "/evidence", Kind::Command(Cmd::AddEvidence)),
     ("get", "/evidence/{sha256}", Kind::File),
@@ -442,7 +445,9 @@ async fn other_townships_cases_are_not_found_by_anyone_by_any_route() {
         for (m, suffix, kind) in ENDPOINTS {
             // A body that would succeed if the request got through (no version guard).
             let body = match kind {
-                Kind::View | Kind::Document | Kind::File | Kind::Download => None,
+                Kind::View | Kind::Document | Kind::File | Kind::Download | Kind::Refused(_) => {
+                    None
+                }
                 Kind::Command(cmd) => Some(body_for(&app, cmd, other, None)),
             };
             let send = |id: &str| {
@@ -506,9 +511,11 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                 let context = format!("{} ({:?}) {m} …{suffix}", user.username, user.role);
                 let path = format!("/api/v1/cases/{}{suffix}", target.id);
                 let res = match kind {
-                    Kind::View | Kind::Document | Kind::File | Kind::Download => {
-                        app.get(&auth, &path).await
-                    }
+                    Kind::View
+                    | Kind::Document
+                    | Kind::File
+                    | Kind::Download
+                    | Kind::Refused(_) => app.get(&auth, &path).await,
                     // A version from the future: a permitted command stops at 409 and changes
                     // nothing, so every cell of the matrix sees the same case.
                     Kind::Command(cmd) => {
@@ -526,6 +533,8 @@ async fn in_their_jurisdiction_each_role_may_exactly_what_the_policy_says() {
                     Kind::File => (403, Some("forbidden_role")),
                     Kind::Download if may_view(user.role) => (200, None),
                     Kind::Download => (403, Some("forbidden_role")),
+                    Kind::Refused(code) if may_view(user.role) => (422, Some(code)),
+                    Kind::Refused(_) => (403, Some("forbidden_role")),
                     Kind::Command(cmd) if !may(user.role, cmd) => (403, Some("forbidden_role")),
                     Kind::Command(cmd)
                         if holder_only(cmd) && !holds && !coordinator_may(user.role, cmd) =>

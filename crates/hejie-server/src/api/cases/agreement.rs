@@ -447,3 +447,25 @@ pub async fn verify(
         document,
     }))
 }
+
+/// A draft 强制执行申请书 for a judicially confirmed agreement that a performance check found
+/// unperformed (人民调解法第三十三条第二款).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/enforcement/pdf", tag = "agreements",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn enforcement_pdf(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let st = cases::load_visible(&state, &me.user, id).await?;
+    let case = st.case().ok_or(AppError::NotFound)?;
+    let (info, body) = agreement::enforcement_pdf(&state, case, &me.user.id.to_string()).await?;
+    Ok(crate::pages::reports::pdf_attachment(
+        &format!("enforcement-{}.pdf", case.number),
+        &info.title,
+        body,
+    ))
+}
