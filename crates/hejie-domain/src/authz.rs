@@ -86,7 +86,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                     | R::JudicialGeneralAdvisor
                     | R::Admin
             ),
-            N::Acknowledge | N::StartMediation | N::RecordSession => matches!(
+            N::Acknowledge | N::StartMediation | N::RecordSession | N::ScheduleSession => matches!(
                 role,
                 R::Mediator | R::DepartmentHandler | R::JudicialGeneralAdvisor | R::Admin
             ),
@@ -214,6 +214,7 @@ fn holder_only(name: CommandName) -> bool {
             | CommandName::Pause
             | CommandName::Resume
             | CommandName::DraftAgreement
+            | CommandName::ScheduleSession
     )
 }
 
@@ -288,6 +289,7 @@ pub fn available_commands(user: &User, case: &Case) -> Vec<CommandName> {
         N::Route,
         N::Acknowledge,
         N::StartMediation,
+        N::ScheduleSession,
         N::RecordSession,
         N::Close,
         N::FollowUp,
@@ -338,7 +340,7 @@ fn plausible(user: &User, case: &Case, name: CommandName) -> bool {
             Some(crate::case::Outcome::Succeeded { obligations, .. }) if !obligations.is_empty()
         ),
         // After a party refused mediation (Art. 17) it cannot start or go on.
-        N::StartMediation | N::RecordSession => !case
+        N::StartMediation | N::RecordSession | N::ScheduleSession => !case
             .consents
             .iter()
             .any(|(_, a, _)| matches!(a, crate::mediation::ConsentAnswer::Refused { .. })),

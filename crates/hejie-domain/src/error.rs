@@ -161,6 +161,7 @@ pub enum CommandName {
     UseRoom,
     RequestFiling,
     RecordFilingReceipt,
+    ScheduleSession,
 }
 
 impl CommandName {
@@ -204,6 +205,7 @@ impl CommandName {
             CommandName::UseRoom => "在线调解室",
             CommandName::RequestFiling => "申请诉讼对接",
             CommandName::RecordFilingReceipt => "登记法院回执",
+            CommandName::ScheduleSession => "安排调解",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod present;
 pub mod report;
 pub mod room;
 pub mod routing;
+pub mod sessions;
 pub mod sms;
 pub mod state;
 pub mod warnings;

@@ -129,6 +129,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::UseRoom => "room",
         N::RequestFiling => "filing",
         N::RecordFilingReceipt => "filing-receipt",
+        N::ScheduleSession => "schedule",
     }
 }
 
@@ -564,6 +565,19 @@ pub fn describe(body: &EventBody) -> String {
         } => format!(
             "{}申请诉讼对接，向{court}提交起诉材料；诉讼请求：{claims}",
             who_in_room(*party)
+        ),
+        EventBody::SessionScheduled {
+            number,
+            at,
+            mode,
+            place,
+            note,
+        } => format!(
+            "安排第{number}次调解：{}，{}，{}{}；已短信通知当事人",
+            crate::sessions::when(*at),
+            mode.label(),
+            place,
+            note.as_ref().map(|n| format!("。{n}")).unwrap_or_default()
         ),
         EventBody::FilingReceived { receipt, .. } => {
             format!("法院已接收起诉材料，收件编号：{receipt}")

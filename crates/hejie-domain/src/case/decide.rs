@@ -737,6 +737,24 @@ fn decide(
                 },
             }
         }
+        Command::ScheduleSession {
+            at,
+            mode,
+            place,
+            note,
+        } => {
+            no_refusal(case)?;
+            if at <= meta.at {
+                return Err(ValidationError::new("at", "调解时间应晚于现在".to_owned()).into());
+            }
+            EventBody::SessionScheduled {
+                number: case.scheduled.len() as u32 + 1,
+                at,
+                mode,
+                place: text("place", &place, SHORT)?,
+                note: optional_text("note", note.as_deref(), SHORT)?,
+            }
+        }
         Command::RequestFiling {
             filing_id,
             court,
@@ -919,6 +937,7 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::DraftAgreement | N::SignAgreement => status == Status::Mediating,
         N::AddEvidence => status.is_open(),
         N::UseRoom => status == Status::Mediating,
+        N::ScheduleSession => matches!(status, Status::InProgress | Status::Mediating),
         N::RequestFiling | N::RecordFilingReceipt => {
             matches!(status, Status::Closed | Status::FollowedUp)
         }

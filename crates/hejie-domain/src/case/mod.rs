@@ -12,7 +12,7 @@ mod state;
 
 pub use decide::{allowed_in, handle};
 pub use flow::*;
-pub use state::{Case, CaseState};
+pub use state::{Case, CaseState, ScheduledSession};
 pub use types::*;
 
 use serde::{Deserialize, Serialize};
@@ -258,6 +258,13 @@ pub enum Command {
         filing_id: String,
         receipt: String,
     },
+    /// 安排调解: a session to come, at a place or online; the parties are invited.
+    ScheduleSession {
+        at: Timestamp,
+        mode: SessionMode,
+        place: String,
+        note: Option<String>,
+    },
 }
 
 impl Command {
@@ -302,6 +309,7 @@ impl Command {
             Command::UseRoom { .. } => N::UseRoom,
             Command::RequestFiling { .. } => N::RequestFiling,
             Command::RecordFilingReceipt { .. } => N::RecordFilingReceipt,
+            Command::ScheduleSession { .. } => N::ScheduleSession,
         }
     }
 }
@@ -520,6 +528,14 @@ pub enum EventBody {
         filing_id: String,
         receipt: String,
     },
+    /// A session was scheduled (the `number`-th, from 1); the parties are invited.
+    SessionScheduled {
+        number: u32,
+        at: Timestamp,
+        mode: SessionMode,
+        place: String,
+        note: Option<String>,
+    },
 }
 
 impl EventBody {
@@ -566,6 +582,7 @@ impl EventBody {
             EventBody::RoomMessage { .. } => "room_message",
             EventBody::FilingRequested { .. } => "filing_requested",
             EventBody::FilingReceived { .. } => "filing_received",
+            EventBody::SessionScheduled { .. } => "session_scheduled",
         }
     }
 
@@ -612,6 +629,7 @@ impl EventBody {
             EventBody::RoomMessage { .. } => "调解室发言",
             EventBody::FilingRequested { .. } => "申请诉讼对接",
             EventBody::FilingReceived { .. } => "法院接收回执",
+            EventBody::SessionScheduled { .. } => "安排调解",
         }
     }
 }

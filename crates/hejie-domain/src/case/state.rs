@@ -73,6 +73,21 @@ pub struct Case {
     /// Requests to file with the court (诉非对接) and their receipts, oldest first.
     #[serde(default)]
     pub filings: Vec<crate::mediation::Filing>,
+    /// Sessions scheduled (安排调解), in order: when, how, where.
+    #[serde(default)]
+    pub scheduled: Vec<ScheduledSession>,
+}
+
+/// A session scheduled for the parties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledSession {
+    pub number: u32,
+    pub at: Timestamp,
+    pub mode: super::SessionMode,
+    pub place: String,
+    pub note: Option<String>,
+    /// When it was scheduled.
+    pub scheduled_at: Timestamp,
 }
 
 impl Case {
@@ -199,6 +214,7 @@ impl CaseState {
                 confirmation: None,
                 evidence: Vec::new(),
                 filings: Vec::new(),
+                scheduled: Vec::new(),
             });
             return;
         }
@@ -322,6 +338,20 @@ impl CaseState {
             EventBody::PersonalDataViewed { .. } => {}
             // The room's comings, goings and chat are the record of the online session; the
             // case's state does not change.
+            EventBody::SessionScheduled {
+                number,
+                at: when,
+                mode,
+                place,
+                note,
+            } => c.scheduled.push(ScheduledSession {
+                number: *number,
+                at: *when,
+                mode: *mode,
+                place: place.clone(),
+                note: note.clone(),
+                scheduled_at: at,
+            }),
             EventBody::FilingRequested {
                 filing_id,
                 court,

@@ -329,10 +329,10 @@ fn available_commands_follow_status_role_and_holder() {
                              &[N::Acknowledge, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
                              &[], &[N::Assign, N::Route, N::HandDown, N::Supervise]),
         (Status::InProgress, &[N::Assign, N::Route, N::HandDown],
-                             &[N::StartMediation, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
+                             &[N::StartMediation, N::ScheduleSession, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
                              &[], &[N::Assign, N::Route, N::HandDown, N::Supervise]),
         (Status::Mediating,  &[N::HandDown],
-                             &[N::RecordSession, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
+                             &[N::ScheduleSession, N::RecordSession, N::Close, N::Escalate, N::Transfer, N::InviteConsultation, N::ReferOut, N::Pause],
                              &[], &[N::HandDown, N::Supervise]),
         // The fixture closes with an agreement that has obligations, so 履行检查 is offered too.
         (Status::Closed,     &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance], &[N::FollowUp, N::CheckPerformance]),
@@ -368,7 +368,9 @@ fn a_refusal_takes_mediation_off_the_page() {
     let mediator = user(2, Role::Mediator, village(), Some(&committee()));
     for (status, gone) in [
         (Status::InProgress, N::StartMediation),
+        (Status::InProgress, N::ScheduleSession),
         (Status::Mediating, N::RecordSession),
+        (Status::Mediating, N::ScheduleSession),
     ] {
         let mut case = case_at(status);
         assert!(available_commands(&mediator, &case).contains(&gone));

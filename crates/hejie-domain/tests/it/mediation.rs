@@ -1029,3 +1029,62 @@ mod filing_on_the_case {
             .then_events(vec![requested("f2")]);
     }
 }
+
+/// 安排调解: sessions are scheduled ahead, numbered, and not after a refusal.
+mod scheduling_on_the_case {
+    use hejie_domain::DomainError;
+    use hejie_domain::case::{Command, EventBody, SessionMode, Status};
+    use hejie_domain::mediation::{ConsentAnswer, MediationError};
+
+    use crate::support::{at, bodies_to, given, history, mediator, meta};
+
+    fn schedule(hours: i64) -> Command {
+        Command::ScheduleSession {
+            at: at(hours),
+            mode: SessionMode::InPerson,
+            place: " 东门村调解室 ".to_owned(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn sessions_are_scheduled_ahead_in_order_and_not_after_a_refusal() {
+        let mut bodies = bodies_to(Status::InProgress);
+        given(history(bodies.clone()))
+            .when(meta(mediator(), 10), schedule(9))
+            .then_invalid("at");
+        let state = given(history(bodies.clone()))
+            .when(meta(mediator(), 10), schedule(72))
+            .then_events(vec![EventBody::SessionScheduled {
+                number: 1,
+                at: at(72),
+                mode: SessionMode::InPerson,
+                place: "东门村调解室".to_owned(),
+                note: None,
+            }]);
+        assert_eq!(state.case().map(|c| c.scheduled.len()), Some(1));
+        bodies.push(EventBody::SessionScheduled {
+            number: 1,
+            at: at(72),
+            mode: SessionMode::InPerson,
+            place: "东门村调解室".to_owned(),
+            note: None,
+        });
+        let (events, _) = given(history(bodies.clone()))
+            .when(meta(mediator(), 10), schedule(96))
+            .then_ok();
+        assert!(matches!(
+            events[0].body,
+            EventBody::SessionScheduled { number: 2, .. }
+        ));
+        bodies.push(EventBody::ConsentRecorded {
+            party: 1,
+            answer: ConsentAnswer::Refused { reason: None },
+        });
+        given(history(bodies))
+            .when(meta(mediator(), 10), schedule(96))
+            .then_error(DomainError::Mediation(MediationError::ConsentRefused(
+                "李四".to_owned(),
+            )));
+    }
+}

@@ -51,6 +51,7 @@ impl From<QueryRejection> for AppError {
         cases::commands::acknowledge, cases::commands::consent, cases::commands::start_mediation,
         cases::commands::record_session, cases::commands::close, cases::commands::follow_up,
         cases::commands::link_report, cases::commands::personal_data,
+        cases::commands::schedule, cases::commands::session_ics,
         cases::flow::escalate, cases::flow::hand_down, cases::flow::transfer,
         cases::flow::invite, cases::flow::opinion, cases::flow::refer,
         cases::flow::referral_answer, cases::flow::pause, cases::flow::resume,
@@ -106,6 +107,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/cases/{id}/sessions", post(c::record_session))
         .route("/api/v1/cases/{id}/close", post(c::close))
+        .route("/api/v1/cases/{id}/schedule", post(c::schedule))
+        .route(
+            "/api/v1/cases/{id}/sessions/{number}/ics",
+            get(c::session_ics),
+        )
         .route("/api/v1/cases/{id}/follow-up", post(c::follow_up))
         .route("/api/v1/cases/{id}/link-report", post(c::link_report))
         .route("/api/v1/cases/{id}/personal-data", post(c::personal_data))

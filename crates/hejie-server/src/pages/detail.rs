@@ -21,7 +21,7 @@ use super::form::{CsrfForm, PageQuery, PageUser};
 use super::view::{self, Chrome, Group, Opt, vocab};
 use crate::api::cases::commands::{
     self, AcceptRequest, AcknowledgeRequest, AssignRequest, CloseRequest, DeclineRequest,
-    FollowUpRequest, SessionRequest, StartMediationRequest, ToCommand, pii_kind,
+    FollowUpRequest, ScheduleRequest, SessionRequest, StartMediationRequest, ToCommand, pii_kind,
 };
 use crate::api::cases::parse_id;
 use crate::auth::CurrentUser;
@@ -38,6 +38,7 @@ fn fields_of(action: &str) -> &'static [&'static str] {
         "assign" => &["organisation_id", "note"],
         "start-mediation" => &["parties_consented"],
         "sessions" => &["held_at", "mode", "place", "attendees", "minutes"],
+        "schedule" => &["at", "mode", "place", "note"],
         "close" => &[
             "outcome",
             "agreement",
@@ -173,6 +174,7 @@ fn label_of(action: &str) -> &'static str {
         "acknowledge" => CommandName::Acknowledge.label(),
         "start-mediation" => CommandName::StartMediation.label(),
         "sessions" => CommandName::RecordSession.label(),
+        "schedule" => CommandName::ScheduleSession.label(),
         "close" => CommandName::Close.label(),
         "follow-up" => CommandName::FollowUp.label(),
         "evidence" => CommandName::AddEvidence.label(),
@@ -194,6 +196,7 @@ fn done_notice(done: &str) -> &'static str {
         "acknowledge" => "已签收，本单位开始办理。",
         "start-mediation" => "已开始调解。",
         "sessions" => "调解记录已保存。",
+        "schedule" => "已安排调解，并已短信通知当事人；调解前一天将再次提醒。",
         "close" => "已结案。",
         "follow-up" => "回访已记录。",
         "evidence" => "证据材料已上传，文件的 SHA-256 已记入案件记录。",
@@ -287,6 +290,8 @@ struct CasePage {
     room: bool,
     /// 诉讼对接.
     filing: super::filing::Panel,
+    /// Scheduled sessions: number, when, how, where.
+    scheduled: Vec<(u32, String, String, String)>,
 }
 
 impl CasePage {
@@ -581,7 +586,20 @@ pub async fn render_case(
         && authorize(&me.user, Action::Command(CommandName::UseRoom), Some(case)).is_ok()
         && hejie_domain::authz::room_member(&me.user, case);
     let filing = super::filing::panel(state, case, &me.user, &pf).await?;
+    let scheduled = case
+        .scheduled
+        .iter()
+        .map(|s| {
+            (
+                s.number,
+                crate::sessions::when(s.at),
+                s.mode.label().to_owned(),
+                s.place.clone(),
+            )
+        })
+        .collect();
     let page = CasePage {
+        scheduled,
         filing,
         room,
         evidence,
@@ -668,6 +686,7 @@ action!(assign, AssignRequest, "assign");
 action!(acknowledge, AcknowledgeRequest, "acknowledge");
 action!(start_mediation, StartMediationRequest, "start-mediation");
 action!(record_session, SessionRequest, "sessions");
+action!(schedule, ScheduleRequest, "schedule");
 action!(close, CloseRequest, "close");
 action!(follow_up, FollowUpRequest, "follow-up");
 
@@ -731,4 +750,25 @@ pub async fn personal_data(
             render_case(&state, &user, case_id, extra, status).await
         }
     }
+}
+
+/// `GET /cases/{id}/sessions/{number}/ics`.
+pub async fn session_ics(
+    State(state): State<AppState>,
+    PageUser(me): PageUser,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let st = cases::load_visible(&state, &me.user, id).await?;
+    let case = st.case().ok_or(AppError::NotFound)?;
+    let number: u32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let s = case
+        .scheduled
+        .iter()
+        .find(|s| s.number == number)
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::sessions::ics_response(
+        &format!("session-{}-{number}.ics", case.number),
+        crate::sessions::ics(case, s),
+    ))
 }

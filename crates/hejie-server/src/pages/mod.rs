@@ -88,6 +88,11 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/acknowledge", post(detail::acknowledge))
         .route("/cases/{id}/start-mediation", post(detail::start_mediation))
         .route("/cases/{id}/sessions", post(detail::record_session))
+        .route("/cases/{id}/schedule", post(detail::schedule))
+        .route(
+            "/cases/{id}/sessions/{number}/ics",
+            get(detail::session_ics),
+        )
         .route("/cases/{id}/close", post(detail::close))
         .route("/cases/{id}/follow-up", post(detail::follow_up))
         .route("/cases/{id}/personal-data", post(detail::personal_data))
@@ -131,6 +136,7 @@ pub fn router() -> Router<AppState> {
         .route("/track/sign-code", post(track::sign_code))
         .route("/track/sign", post(track::sign))
         .route("/track/agreement.pdf", get(track::agreement_pdf))
+        .route("/track/session.ics", get(track::session_ics))
         .route(
             "/track/evidence",
             post(track::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(

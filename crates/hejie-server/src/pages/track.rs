@@ -61,6 +61,8 @@ struct Progress {
     may_add_evidence: bool,
     /// Whether the case's online room is open (the case is in mediation).
     room: bool,
+    /// Sessions still to come: number, when, where.
+    upcoming: Vec<(u32, String, String)>,
 }
 
 #[derive(Debug)]
@@ -382,6 +384,21 @@ fn step(e: &StoredEvent) -> Option<Step> {
         | EventBody::Reminded { .. }
         | EventBody::MarkedOverdue { .. }
         | EventBody::FollowUpScheduled { .. } => return None,
+        EventBody::SessionScheduled {
+            at, mode, place, ..
+        } => (
+            "安排调解".to_owned(),
+            format!(
+                "定于{}{}（{}）",
+                crate::sessions::when(*at),
+                if *mode == hejie_domain::case::SessionMode::Online {
+                    "在在线调解室".to_owned()
+                } else {
+                    format!("在{place}")
+                },
+                mode.label()
+            ),
+        ),
         EventBody::FilingRequested { court, .. } => (
             "诉讼对接".to_owned(),
             format!("已申请将纠纷移送{court}，材料正在提交法院"),
@@ -457,6 +474,18 @@ async fn progress(
             c.status,
         ),
         room: hejie_domain::case::allowed_in(hejie_domain::CommandName::UseRoom, c.status),
+        upcoming: c
+            .scheduled
+            .iter()
+            .filter(|s| s.at > state.now())
+            .map(|s| {
+                (
+                    s.number,
+                    crate::sessions::when(s.at),
+                    format!("{}（{}）", s.place, s.mode.label()),
+                )
+            })
+            .collect(),
     })
 }
 
@@ -868,4 +897,33 @@ pub async fn rate(
     )
     .await?;
     page(&state, &token, f, err, notice, Some(p), status)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IcsQuery {
+    case_id: String,
+    party: u32,
+    grant: String,
+    number: u32,
+}
+
+/// `GET /track/session.ics`: a scheduled session for the party's calendar.
+pub async fn session_ics(
+    State(state): State<AppState>,
+    PageQuery(q): PageQuery<IcsQuery>,
+) -> Result<Response, PageError> {
+    let case_id = crate::api::cases::parse_id(&q.case_id)?;
+    verify::check_grant(&state, &q.grant, case_id, q.party).await?;
+    let st = state.store.load(case_id).await?;
+    let c = st.case().ok_or(AppError::NotFound)?;
+    let s = c
+        .scheduled
+        .iter()
+        .find(|s| s.number == q.number)
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::sessions::ics_response(
+        &format!("session-{}-{}.ics", c.number, q.number),
+        crate::sessions::ics(c, s),
+    ))
 }

@@ -409,6 +409,15 @@ pub fn effects_at(
                 format!("案件重新办理 {number}"),
                 reason.clone(),
             ),
+            // The parties are invited and reminded, the holder's staff reminded.
+            EventBody::SessionScheduled { number, .. } => {
+                if let Some(s) = after.scheduled.iter().find(|s| s.number == *number) {
+                    let staff: Vec<hejie_domain::user::UserId> =
+                        holder_staff().into_iter().map(|u| u.id).collect();
+                    fx.schedule
+                        .extend(crate::sessions::jobs_for(after, s, &staff, now));
+                }
+            }
             // A filing is delivered to the court by its own durable job, first attempt now.
             EventBody::FilingRequested { filing_id, .. } => {
                 fx.schedule

@@ -24,5 +24,6 @@ mod matrix;
 mod open311;
 mod openapi;
 mod report;
+mod sessions;
 mod support;
 mod warnings;

@@ -49,6 +49,7 @@ enum Cmd {
     RecordConfirmation,
     AddEvidence,
     RequestFiling,
+    Schedule,
 }
 
 /// The policy, written out: which roles may run each command (anywhere in their jurisdiction).
@@ -149,6 +150,7 @@ fn may(role: Role, cmd: Cmd) -> bool {
             DepartmentHandler,
             Admin,
         ],
+        Cmd::Schedule => &[Mediator, DepartmentHandler, JudicialGeneralAdvisor, Admin],
         // The window or the mediating side files for a party (诉非对接).
         Cmd::RequestFiling => &[
             WindowClerk,
@@ -184,6 +186,7 @@ fn holder_only(cmd: Cmd) -> bool {
             | Cmd::Pause
             | Cmd::Resume
             | Cmd::DraftAgreement
+            | Cmd::Schedule
     )
 }
 
@@ -208,7 +211,7 @@ enum Kind {
 
 /// Every route that takes a case id. Checked against the OpenAPI document below, so a new one
 /// cannot be left out of the matrix.
-const ENDPOINTS: [(&str, &str, Kind); 41] = [
+const ENDPOINTS: [(&str, &str, Kind); 43] = [
     ("get", "", Kind::View),
     ("get", "/events", Kind::View),
     ("get", "/clocks", Kind::View),
@@ -273,6 +276,8 @@ const ENDPOINTS: [(&str, &str, Kind); 41] = [
     ("get", "/evidence/{sha256}", Kind::File),
     ("get", "/filing", Kind::View),
     ("get", "/dossier", Kind::Download),
+    ("post", "/schedule", Kind::Command(Cmd::Schedule)),
+    ("get", "/sessions/{number}/ics", Kind::File),
     ("post", "/filing", Kind::Command(Cmd::RequestFiling)),
 ];
 
@@ -337,6 +342,9 @@ fn body_for(app: &TestApp, cmd: Cmd, place: Place, expected_version: Option<u64>
         Cmd::RecordConfirmation => json!({ "confirmed": true, "ruling": "（2026）浙0121民特1号" }),
         // A JSON body is not an upload: refused after authorization, recording nothing.
         Cmd::AddEvidence => json!({}),
+        Cmd::Schedule => {
+            json!({ "at": "2099-01-05T09:30", "mode": "in_person", "place": "调解室" })
+        }
         Cmd::RequestFiling => json!({ "court": "和安县人民法院", "claims": "请求判令被告赔偿。" }),
     };
     if let Some(v) = expected_version {

@@ -152,6 +152,23 @@ pub struct SessionRequest {
     pub expected_version: Option<u64>,
 }
 
+/// A session to come (安排调解); the parties are texted an invitation now and a reminder the day
+/// before.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ScheduleRequest {
+    /// When, `YYYY-MM-DDTHH:MM` China time; must be later than now.
+    pub at: String,
+    /// `in_person`, `online` or `phone`.
+    pub mode: String,
+    /// Where (for an online session, e.g. 在线调解室).
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub expected_version: Option<u64>,
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CloseRequest {
     /// `succeeded`, `failed`, `withdrawn` or `referred`.
@@ -220,6 +237,7 @@ versioned!(
     ConsentRequest,
     StartMediationRequest,
     SessionRequest,
+    ScheduleRequest,
     CloseRequest,
     FollowUpRequest
 );
@@ -336,6 +354,28 @@ impl ToCommand for SessionRequest {
                 .map(str::to_owned)
                 .collect(),
             minutes: self.minutes.clone(),
+        })
+    }
+}
+
+impl ToCommand for ScheduleRequest {
+    fn to_command(&self, _: &AppState, _: &User) -> Result<Command, AppError> {
+        if self.at.trim().is_empty() {
+            return Err(AppError::validation("at", "请填写调解时间"));
+        }
+        let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        let at = time::PrimitiveDateTime::parse(self.at.trim(), &fmt)
+            .map_err(|_| AppError::validation("at", "时间格式应为 YYYY-MM-DDTHH:MM"))?;
+        let mode = pick("mode", &self.mode, SessionMode::parse, "调解方式")?;
+        let place = match (mode, self.place.trim()) {
+            (SessionMode::Online, "") => "在线调解室".to_owned(),
+            (_, p) => p.to_owned(),
+        };
+        Ok(Command::ScheduleSession {
+            at: Timestamp::from_datetime(at.assume_offset(hejie_domain::timestamp::CST)),
+            mode,
+            place,
+            note: opt(&self.note),
         })
     }
 }
@@ -494,6 +534,12 @@ command_route!(
     "Record a mediation session (调解记录)."
 );
 command_route!(
+    schedule,
+    ScheduleRequest,
+    "/api/v1/cases/{id}/schedule",
+    "Schedule a session (安排调解): the parties are texted an invitation and a reminder the day before; the staff are reminded."
+);
+command_route!(
     close,
     CloseRequest,
     "/api/v1/cases/{id}/close",
@@ -631,5 +677,31 @@ pub async fn route(
 ) -> Result<Json<CaseView>, AppError> {
     Ok(Json(
         route_case(&state, &me.user, &id, req.expected_version).await?,
+    ))
+}
+
+/// One scheduled session as an iCalendar file (`.ics`), for any calendar.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/sessions/{number}/ics", tag = "cases",
+    params(("id" = String, Path, description = "Case id"),
+           ("number" = u32, Path, description = "The session's number, from 1")),
+    responses((status = 200, content_type = "text/calendar", body = String),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn session_ics(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<axum::response::Response, AppError> {
+    let id = parse_id(&id)?;
+    let st = cases::load_visible(&state, &me.user, id).await?;
+    let case = st.case().ok_or(AppError::NotFound)?;
+    let number: u32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let s = case
+        .scheduled
+        .iter()
+        .find(|s| s.number == number)
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::sessions::ics_response(
+        &format!("session-{}-{number}.ics", case.number),
+        crate::sessions::ics(case, s),
     ))
 }

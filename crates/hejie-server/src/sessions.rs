@@ -1,0 +1,264 @@
+//! Scheduled mediation sessions (安排调解): the parties' invitation and the reminder the day
+//! before, by SMS through durable scheduler jobs, the staff's reminder, and the session as an
+//! iCalendar file (`.ics`, RFC 5545) for any calendar.
+
+use hejie_domain::case::{Case, CaseId, ScheduledSession, SessionMode};
+use hejie_domain::timestamp::{CST, Timestamp, chinese_date};
+use hejie_store::StoreError;
+use hejie_store::work::{Effects, Job, NewJob};
+use serde::{Deserialize, Serialize};
+
+use crate::state::AppState;
+
+/// The job kind that texts a party.
+pub const PARTY_SMS_JOB: &str = "party_sms";
+
+/// How long before a session its reminders go out.
+pub const REMIND_BEFORE_SECS: i64 = 24 * 3600;
+
+/// 2026年11月21日 14:30 (CST).
+pub fn when(t: Timestamp) -> String {
+    let d = t.to_datetime().to_offset(CST);
+    format!(
+        "{} {:02}:{:02}",
+        chinese_date(d.date()),
+        d.hour(),
+        d.minute()
+    )
+}
+
+fn place_of(s: &ScheduledSession) -> String {
+    match s.mode {
+        SessionMode::Online => "在线调解室".to_owned(),
+        _ => s.place.clone(),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct PartySms {
+    case: String,
+    party: u32,
+    text: String,
+}
+
+/// A job that texts party `party` of `case` at `due_at`. Only the case and the party are
+/// stored; the phone is opened from the record when the text is sent.
+pub fn party_sms(case: CaseId, party: u32, key: String, due_at: Timestamp, text: String) -> NewJob {
+    NewJob {
+        key,
+        kind: PARTY_SMS_JOB.to_owned(),
+        due_at,
+        payload: serde_json::to_string(&PartySms {
+            case: case.to_string(),
+            party,
+            text,
+        })
+        .unwrap_or_default(),
+    }
+}
+
+/// The invitations and reminders a newly scheduled session calls for: each party with a phone
+/// is texted now and the day before; the holder's staff are reminded the day before.
+pub fn jobs_for(
+    case: &Case,
+    s: &ScheduledSession,
+    staff: &[hejie_domain::user::UserId],
+    now: Timestamp,
+) -> Vec<NewJob> {
+    let org = case
+        .holder
+        .as_ref()
+        .map(|h| h.organisation.name.clone())
+        .unwrap_or_else(|| "调解组织".to_owned());
+    let remind_at = s.at.plus_seconds(-REMIND_BEFORE_SECS).max(now);
+    let mut jobs = Vec::new();
+    for (i, p) in case.parties.iter().enumerate() {
+        if p.phone.is_none() {
+            continue;
+        }
+        let i = i as u32;
+        jobs.push(party_sms(
+            case.id,
+            i,
+            format!("session:{}:{}:invite:{i}", case.id, s.number),
+            now,
+            format!(
+                "【和解】{org}定于{}在{}（{}）调解您的纠纷（案件编号{}）。请准时参加；在“案件查询”凭案件编号和手机验证码可查看详情、把日程加入手机日历。",
+                when(s.at),
+                place_of(s),
+                s.mode.label(),
+                case.number
+            ),
+        ));
+        jobs.push(party_sms(
+            case.id,
+            i,
+            format!("session:{}:{}:remind:{i}", case.id, s.number),
+            remind_at,
+            format!(
+                "【和解】提醒：您的纠纷（案件编号{}）定于{}在{}调解，请准时参加。",
+                case.number,
+                when(s.at),
+                place_of(s)
+            ),
+        ));
+    }
+    for u in staff {
+        jobs.push(NewJob {
+            key: format!("session:{}:{}:staff:{u}", case.id, s.number),
+            kind: "notify".to_owned(),
+            due_at: remind_at,
+            payload: serde_json::json!({
+                "recipient": u.0,
+                "title": format!("调解提醒 {}", case.number),
+                "body": format!("第{}次调解定于{}在{}进行。", s.number, when(s.at), place_of(s)),
+            })
+            .to_string(),
+        });
+    }
+    jobs
+}
+
+/// Sends one party's text (a scheduler job).
+pub async fn send_party_sms(state: &AppState, job: &Job) -> Result<(), StoreError> {
+    let p: PartySms = serde_json::from_str(&job.payload)?;
+    let id =
+        CaseId(uuid::Uuid::parse_str(&p.case).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+    let st = state.store.load(id).await?;
+    let phone = st
+        .case()
+        .and_then(|c| c.parties.get(p.party as usize))
+        .and_then(|party| party.phone.as_ref())
+        .and_then(|s| state.sealer.open(s).ok());
+    if let Some(phone) = phone {
+        state
+            .sms
+            .send(&phone, &p.text)
+            .map_err(|e| StoreError::Corrupt(format!("sending SMS: {e}")))?;
+    }
+    state
+        .store
+        .apply_effects(Effects {
+            complete: Some(job.lease.clone()),
+            ..Effects::default()
+        })
+        .await
+}
+
+/// Escapes a text value (RFC 5545 §3.3.11).
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// Folds a content line at 75 octets, never inside a character (RFC 5545 §3.1).
+fn fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if width + n > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += n;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+fn utc(t: Timestamp) -> String {
+    let d = t.to_datetime().to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
+/// The session as an iCalendar file.
+pub fn ics(case: &Case, s: &ScheduledSession) -> String {
+    let org = case
+        .holder
+        .as_ref()
+        .map(|h| h.organisation.name.clone())
+        .unwrap_or_default();
+    let lines = [
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//hejie//人民调解//ZH".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        "METHOD:PUBLISH".to_owned(),
+        "BEGIN:VEVENT".to_owned(),
+        format!("UID:{}-{}@hejie", case.id, s.number),
+        format!("DTSTAMP:{}", utc(s.scheduled_at)),
+        format!("DTSTART:{}", utc(s.at)),
+        "DURATION:PT1H".to_owned(),
+        format!(
+            "SUMMARY:{}",
+            escape(&format!("人民调解（案件编号{}）", case.number))
+        ),
+        format!("LOCATION:{}", escape(&place_of(s))),
+        format!(
+            "DESCRIPTION:{}",
+            escape(&format!(
+                "{org}第{}次调解，方式：{}。{}",
+                s.number,
+                s.mode.label(),
+                s.note.clone().unwrap_or_default()
+            ))
+        ),
+        "BEGIN:VALARM".to_owned(),
+        "ACTION:DISPLAY".to_owned(),
+        "DESCRIPTION:调解提醒".to_owned(),
+        "TRIGGER:-PT1H".to_owned(),
+        "END:VALARM".to_owned(),
+        "END:VEVENT".to_owned(),
+        "END:VCALENDAR".to_owned(),
+    ];
+    lines.iter().map(|l| fold(l)).collect()
+}
+
+/// An `.ics` download.
+pub fn ics_response(name: &str, body: String) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape, fold};
+
+    #[test]
+    fn lines_fold_at_75_octets_without_splitting_a_character() {
+        let line = format!("DESCRIPTION:{}", "调解".repeat(40));
+        let folded = fold(&line);
+        for part in folded.split("\r\n").filter(|p| !p.is_empty()) {
+            assert!(part.len() <= 75, "{} octets: {part}", part.len());
+        }
+        let unfolded = folded.replace("\r\n ", "").replace("\r\n", "");
+        assert_eq!(unfolded, line);
+    }
+
+    #[test]
+    fn text_values_are_escaped() {
+        assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+    }
+}
