@@ -391,6 +391,7 @@ async fn serve(
         files_dir: Some(files_dir),
         ice_servers,
         court_endpoint: std::env::var("HEJIE_COURT_ENDPOINT").ok(),
+        public_url: std::env::var("HEJIE_PUBLIC_URL").ok(),
         secure_cookies,
         scheduler_poll_ms: scheduler.scheduler_poll_ms,
         job_lease_secs: scheduler.job_lease_secs,

@@ -162,6 +162,7 @@ pub enum CommandName {
     RequestFiling,
     RecordFilingReceipt,
     ScheduleSession,
+    StatePreference,
 }
 
 impl CommandName {
@@ -206,6 +207,7 @@ impl CommandName {
             CommandName::RequestFiling => "申请诉讼对接",
             CommandName::RecordFilingReceipt => "登记法院回执",
             CommandName::ScheduleSession => "安排调解",
+            CommandName::StatePreference => "选择调解组织",
         }
     }
 }

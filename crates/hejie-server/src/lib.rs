@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod open311;
 pub mod pages;
 pub mod present;
+pub mod profiles;
 pub mod report;
 pub mod room;
 pub mod routing;

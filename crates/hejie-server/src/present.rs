@@ -130,6 +130,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::RequestFiling => "filing",
         N::RecordFilingReceipt => "filing-receipt",
         N::ScheduleSession => "schedule",
+        N::StatePreference => "preference",
     }
 }
 
@@ -565,6 +566,24 @@ pub fn describe(body: &EventBody) -> String {
         } => format!(
             "{}申请诉讼对接，向{court}提交起诉材料；诉讼请求：{claims}",
             who_in_room(*party)
+        ),
+        EventBody::PreferenceStated {
+            organisation,
+            mediator,
+        } => format!(
+            "申请人选择{}{}",
+            organisation
+                .as_ref()
+                .map(|o| format!("调解组织：{}", o.name))
+                .unwrap_or_default(),
+            mediator
+                .as_ref()
+                .map(|m| format!(
+                    "{}调解员：{}",
+                    if organisation.is_some() { "；" } else { "" },
+                    m.name
+                ))
+                .unwrap_or_default()
         ),
         EventBody::SessionScheduled {
             number,

@@ -119,6 +119,49 @@ pub fn jobs_for(
     jobs
 }
 
+/// The invitation to mediate (人民调解法第十七条: mediation needs every party's consent) texted to
+/// each party with a phone who has not answered yet, once the case is accepted.
+pub fn invitations(state: &AppState, case: &Case, now: Timestamp) -> Vec<NewJob> {
+    let applicant = case
+        .parties
+        .first()
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    let link = state.config.public_url.as_ref().map_or_else(
+        || "请在和解平台“案件查询”页面".to_owned(),
+        |url| {
+            format!(
+                "请访问 {}/track?number={} ",
+                url.trim_end_matches('/'),
+                case.number
+            )
+        },
+    );
+    case.parties
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.phone.is_some())
+        .filter(|(i, _)| !case.consents.iter().any(|(p, _, _)| *p as usize == *i))
+        .map(|(i, p)| {
+            let about = if i == 0 {
+                "您申请的纠纷调解".to_owned()
+            } else {
+                format!("{applicant}申请与您就纠纷进行人民调解")
+            };
+            party_sms(
+                case.id,
+                i as u32,
+                format!("invite:{}:{i}", case.id),
+                now,
+                format!(
+                    "【和解】{}，{about}（案件编号{}）。调解遵循自愿原则，{link}凭案件编号和本手机号验证后，答复是否同意调解。",
+                    p.name, case.number
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Sends one party's text (a scheduler job).
 pub async fn send_party_sms(state: &AppState, job: &Job) -> Result<(), StoreError> {
     let p: PartySms = serde_json::from_str(&job.payload)?;

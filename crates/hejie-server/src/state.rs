@@ -47,6 +47,9 @@ pub struct Config {
     /// Where filing packages are delivered (`http://host:port/path`; behind the deployment's
     /// TLS gateway); `None` keeps them waiting, retried, until one is configured.
     pub court_endpoint: Option<String>,
+    /// The address residents reach the platform at (e.g. `https://hejie.example.gov.cn`), for
+    /// links in text messages; without it a message names the page instead.
+    pub public_url: Option<String>,
 }
 
 /// One STUN or TURN server, as `RTCPeerConnection` takes it.
@@ -73,6 +76,7 @@ impl Default for Config {
             evidence_max_bytes: 20 * 1024 * 1024,
             ice_servers: Vec::new(),
             court_endpoint: None,
+            public_url: None,
         }
     }
 }

@@ -120,6 +120,37 @@ pub trait InsightStore: Send + Sync {
         division: &DivisionCode,
         now: hejie_domain::timestamp::Timestamp,
     ) -> Result<(i64, i64)>;
+    /// Closed cases by the organisation and person that held them, dispute type and outcome:
+    /// the record the mediator profiles of online applications show.
+    async fn handling_records(&self) -> Result<Vec<HandlingRow>>;
+}
+
+/// Closed cases of one holder organisation (and person), dispute type and outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlingRow {
+    pub organisation: String,
+    pub person: Option<String>,
+    pub dispute_type: Option<String>,
+    pub outcome: Option<String>,
+    pub cases: i64,
+}
+
+pub const HANDLING_RECORDS: &str = "SELECT holder_org, holder_person, dispute_type, outcome, \
+     COUNT(*) FROM cases WHERE status IN ('closed', 'followed_up') AND holder_org IS NOT NULL \
+     GROUP BY holder_org, holder_person, dispute_type, outcome \
+     ORDER BY holder_org, holder_person, dispute_type, outcome";
+
+pub(crate) type HandlingTuple = (String, Option<String>, Option<String>, Option<String>, i64);
+
+pub(crate) fn handling_from(t: HandlingTuple) -> HandlingRow {
+    let (organisation, person, dispute_type, outcome, cases) = t;
+    HandlingRow {
+        organisation,
+        person,
+        dispute_type,
+        outcome,
+        cases,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -730,7 +730,8 @@ async fn resident_applies_online_and_tracks_the_case() {
     b.submit("form.public-form > button.btn-primary").await;
     assert!(b.text(".progress h2").await.contains(&number));
     assert_eq!(b.text(".progress .status").await, "待受理");
-    assert_eq!(b.texts(".progress .tl-label").await, ["登记"]);
+    // Applying is the applicant's consent to mediation (Art. 17), on record with the case.
+    assert_eq!(b.texts(".progress .tl-label").await, ["登记", "调解意愿"]);
     assert!(b.text(".progress").await.contains("经网上申请登记"));
     b.shot("13-track").await;
 

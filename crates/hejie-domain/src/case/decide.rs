@@ -737,6 +737,22 @@ fn decide(
                 },
             }
         }
+        Command::StatePreference {
+            organisation,
+            mediator,
+        } => {
+            if organisation.is_none() && mediator.is_none() {
+                return Err(ValidationError::new(
+                    "preference",
+                    "请选择调解组织或调解员".to_owned(),
+                )
+                .into());
+            }
+            EventBody::PreferenceStated {
+                organisation,
+                mediator,
+            }
+        }
         Command::ScheduleSession {
             at,
             mode,
@@ -906,9 +922,14 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::Acknowledge => status == Status::Assigned,
         N::StartMediation => status == Status::InProgress,
         // Consent can be given before mediation starts and withdrawn while it goes on.
+        // An online applicant's own application is their consent, recorded at registration.
         N::RecordConsent => matches!(
             status,
-            Status::Accepted | Status::Assigned | Status::InProgress | Status::Mediating
+            Status::Registered
+                | Status::Accepted
+                | Status::Assigned
+                | Status::InProgress
+                | Status::Mediating
         ),
         N::RecordSession => status == Status::Mediating,
         N::Close | N::LinkReport => status.is_open(),
@@ -938,6 +959,8 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
         N::AddEvidence => status.is_open(),
         N::UseRoom => status == Status::Mediating,
         N::ScheduleSession => matches!(status, Status::InProgress | Status::Mediating),
+        // Before dispatch, so the window can follow it.
+        N::StatePreference => matches!(status, Status::Registered | Status::Accepted),
         N::RequestFiling | N::RecordFilingReceipt => {
             matches!(status, Status::Closed | Status::FollowedUp)
         }

@@ -12,7 +12,7 @@ mod state;
 
 pub use decide::{allowed_in, handle};
 pub use flow::*;
-pub use state::{Case, CaseState, ScheduledSession};
+pub use state::{Case, CaseState, Preference, ScheduledSession};
 pub use types::*;
 
 use serde::{Deserialize, Serialize};
@@ -265,6 +265,11 @@ pub enum Command {
         place: String,
         note: Option<String>,
     },
+    /// 选择调解组织或调解员: the applicant's wish, taken into account at dispatch.
+    StatePreference {
+        organisation: Option<OrgRef>,
+        mediator: Option<PersonRef>,
+    },
 }
 
 impl Command {
@@ -310,6 +315,7 @@ impl Command {
             Command::RequestFiling { .. } => N::RequestFiling,
             Command::RecordFilingReceipt { .. } => N::RecordFilingReceipt,
             Command::ScheduleSession { .. } => N::ScheduleSession,
+            Command::StatePreference { .. } => N::StatePreference,
         }
     }
 }
@@ -536,6 +542,11 @@ pub enum EventBody {
         place: String,
         note: Option<String>,
     },
+    /// The applicant chose a mediation organisation or a named mediator.
+    PreferenceStated {
+        organisation: Option<OrgRef>,
+        mediator: Option<PersonRef>,
+    },
 }
 
 impl EventBody {
@@ -583,6 +594,7 @@ impl EventBody {
             EventBody::FilingRequested { .. } => "filing_requested",
             EventBody::FilingReceived { .. } => "filing_received",
             EventBody::SessionScheduled { .. } => "session_scheduled",
+            EventBody::PreferenceStated { .. } => "preference_stated",
         }
     }
 
@@ -630,6 +642,7 @@ impl EventBody {
             EventBody::FilingRequested { .. } => "申请诉讼对接",
             EventBody::FilingReceived { .. } => "法院接收回执",
             EventBody::SessionScheduled { .. } => "安排调解",
+            EventBody::PreferenceStated { .. } => "选择调解组织",
         }
     }
 }

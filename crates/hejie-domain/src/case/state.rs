@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CaseId, CaseNumber, Channel, ClockKind, Clocks, Consultant, DisputeType, Event, EventBody,
-    Holder, Location, Outcome, Party, PendingReferral, PersonRef, Satisfaction, Severity, Stage,
-    Status, Supervision, Track,
+    Holder, Location, OrgRef, Outcome, Party, PendingReferral, PersonRef, Satisfaction, Severity,
+    Stage, Status, Supervision, Track,
 };
 use crate::clock::{Clock, Pause};
 use crate::money::Money;
@@ -76,7 +76,13 @@ pub struct Case {
     /// Sessions scheduled (安排调解), in order: when, how, where.
     #[serde(default)]
     pub scheduled: Vec<ScheduledSession>,
+    /// The organisation and mediator the applicant chose, if they chose.
+    #[serde(default)]
+    pub preference: Option<Preference>,
 }
+
+/// The organisation and the mediator an applicant chose (either may be left to the window).
+pub type Preference = (Option<OrgRef>, Option<PersonRef>);
 
 /// A session scheduled for the parties.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,6 +221,7 @@ impl CaseState {
                 evidence: Vec::new(),
                 filings: Vec::new(),
                 scheduled: Vec::new(),
+                preference: None,
             });
             return;
         }
@@ -338,6 +345,10 @@ impl CaseState {
             EventBody::PersonalDataViewed { .. } => {}
             // The room's comings, goings and chat are the record of the online session; the
             // case's state does not change.
+            EventBody::PreferenceStated {
+                organisation,
+                mediator,
+            } => c.preference = Some((organisation.clone(), mediator.clone())),
             EventBody::SessionScheduled {
                 number,
                 at: when,

@@ -6,8 +6,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use hejie_domain::case::{CaseNumber, DisputeType, PartyKind};
+use hejie_domain::case::{
+    CaseNumber, Command, DisputeType, Meta, OrgRef, PartyKind, PersonRef, Preference,
+};
+use hejie_domain::mediation::ConsentAnswer;
+use hejie_domain::org::OrganisationId;
 use hejie_domain::personal::PhoneNumber;
+use hejie_domain::user::{Role, UserId};
 use serde::Deserialize;
 
 use super::PageError;
@@ -32,6 +37,8 @@ pub struct ApplyForm {
     pub division: String,
     pub dispute_type: String,
     pub description: String,
+    /// `org:<id>`, `person:<id>`, or empty for the system's suggestion.
+    pub preference: String,
     pub code: String,
 }
 
@@ -96,8 +103,98 @@ struct ApplyPage {
     kinds: Vec<Opt>,
     villages: Vec<Group>,
     types: Vec<Opt>,
+    /// The organisations and mediators the applicant may choose.
+    choices: Vec<Group>,
     err: Errors,
     notice: String,
+}
+
+/// The choice of organisation or mediator, grouped by organisation, each with its record.
+async fn choices(state: &AppState, selected: &str) -> Result<Vec<Group>, AppError> {
+    let mut groups = vec![Group {
+        key: "suggest".to_owned(),
+        label: "由系统推荐".to_owned(),
+        options: vec![Opt::new(
+            "",
+            "由系统按纠纷类型和所在地推荐（默认）",
+            selected,
+        )],
+    }];
+    for o in crate::profiles::all(state).await? {
+        let mut options = vec![Opt::new(
+            &format!("org:{}", o.id),
+            &format!(
+                "{}（{}，成功调解{}件，成功率{}）",
+                o.name,
+                o.kind,
+                o.record.succeeded,
+                o.record.rate()
+            ),
+            selected,
+        )];
+        options.extend(o.mediators.iter().map(|m| {
+            let strengths = m.record.strengths();
+            Opt::new(
+                &format!("person:{}", m.id),
+                &format!(
+                    "　调解员 {}（成功调解{}件{}）",
+                    m.name,
+                    m.record.succeeded,
+                    if strengths.is_empty() {
+                        String::new()
+                    } else {
+                        format!("，擅长{}", strengths.join("、"))
+                    }
+                ),
+                selected,
+            )
+        }));
+        groups.push(Group {
+            key: o.id.clone(),
+            label: format!("{} · {}", o.place, o.name),
+            options,
+        });
+    }
+    Ok(groups)
+}
+
+/// The organisation and mediator a choice names, when it names existing ones.
+fn preference_of(state: &AppState, choice: &str) -> Result<Option<Preference>, AppError> {
+    let bad = || AppError::validation("preference", "所选调解组织或调解员不存在，请重新选择");
+    let r = state.reference();
+    let parse = |s: &str| uuid::Uuid::parse_str(s).map_err(|_| bad());
+    match choice.trim().split_once(':') {
+        None if choice.trim().is_empty() => Ok(None),
+        Some(("org", id)) => {
+            let org = r
+                .orgs
+                .get(&OrganisationId(parse(id)?))
+                .filter(|o| crate::profiles::choosable(o))
+                .ok_or_else(bad)?;
+            Ok(Some((Some(OrgRef::of(org)), None)))
+        }
+        Some(("person", id)) => {
+            let id = UserId(parse(id)?);
+            let user = r
+                .users
+                .iter()
+                .find(|u| u.id == id && u.role == Role::Mediator)
+                .ok_or_else(bad)?;
+            let org = user
+                .organisation
+                .and_then(|o| r.orgs.get(&o))
+                .filter(|o| crate::profiles::choosable(o))
+                .ok_or_else(bad)?;
+            Ok(Some((
+                Some(OrgRef::of(org)),
+                Some(PersonRef {
+                    id: user.id,
+                    name: user.name.clone(),
+                }),
+            )))
+        }
+        _ => Err(bad()),
+    }
 }
 
 fn render(
@@ -107,6 +204,7 @@ fn render(
     err: Errors,
     notice: String,
     status: StatusCode,
+    choices: Vec<Group>,
 ) -> Result<Response, PageError> {
     let r = state.reference();
     let mut types = vec![Opt::new("", "请选择（不确定可选“其他”）", &f.dispute_type)];
@@ -122,6 +220,7 @@ fn render(
         kinds: vocab!(PartyKind, &kind),
         villages: view::village_groups(&r, |_| true, &f.division),
         types,
+        choices,
         err,
         notice,
         f,
@@ -129,7 +228,7 @@ fn render(
     Ok(with_token(view::render(&page, status)?, token, state))
 }
 
-fn failed(
+async fn failed(
     state: &AppState,
     token: &PublicToken,
     f: ApplyForm,
@@ -139,6 +238,7 @@ fn failed(
         return Err(e.into());
     }
     let status = e.status();
+    let choices = choices(state, &f.preference).await?;
     render(
         state,
         token,
@@ -146,6 +246,7 @@ fn failed(
         Errors::from_app(&e, rename),
         String::new(),
         status,
+        choices,
     )
 }
 
@@ -154,6 +255,7 @@ pub async fn show(
     State(state): State<AppState>,
     token: PublicToken,
 ) -> Result<Response, PageError> {
+    let choices = choices(&state, "").await?;
     render(
         &state,
         &token,
@@ -161,6 +263,7 @@ pub async fn show(
         Errors::none(),
         String::new(),
         StatusCode::OK,
+        choices,
     )
 }
 
@@ -182,9 +285,18 @@ pub async fn send_code(
     match sent {
         Ok(phone) => {
             let notice = format!("验证码已发送至 {}，10分钟内有效。", phone.masked());
-            render(&state, &token, form, Errors::none(), notice, StatusCode::OK)
+            let choices = choices(&state, &form.preference).await?;
+            render(
+                &state,
+                &token,
+                form,
+                Errors::none(),
+                notice,
+                StatusCode::OK,
+                choices,
+            )
         }
-        Err(e) => failed(&state, &token, form, e),
+        Err(e) => failed(&state, &token, form, e).await,
     }
 }
 
@@ -206,6 +318,7 @@ pub async fn submit(
         }
         let input = form.input();
         cases::parse_registration(&state, &input)?;
+        let preference = preference_of(&state, &form.preference)?;
         if form.description.trim().chars().count() < 10 {
             return Err(AppError::validation(
                 "description",
@@ -215,6 +328,30 @@ pub async fn submit(
         verify::check(&state, Purpose::Apply, &phone, &form.code).await?;
         let committed = cases::register_online(&state, form.name.trim(), &phone, &input).await?;
         verify::consume(&state, Purpose::Apply, &phone).await?;
+        // Applying for mediation is the applicant's consent to it (Art. 17); their choice of
+        // organisation or mediator goes on record for the window's dispatch.
+        let mut commands = vec![Command::RecordConsent {
+            party: 0,
+            answer: ConsentAnswer::Consented,
+        }];
+        if let Some((organisation, mediator)) = preference {
+            commands.push(Command::StatePreference {
+                organisation,
+                mediator,
+            });
+        }
+        for command in commands {
+            let st = state.store.load(committed.case_id).await?;
+            let meta = Meta {
+                actor: cases::resident_actor(&state, form.name.trim(), &phone),
+                at: state.now(),
+                division: st
+                    .case()
+                    .map(|c| c.location.division.clone())
+                    .ok_or(AppError::NotFound)?,
+            };
+            cases::commit(&state, &st, meta, command).await?;
+        }
         Ok(committed.number)
     }
     .await;
@@ -223,7 +360,7 @@ pub async fn submit(
             "/apply/done?{}",
             view::query(&[("number", number.as_str())])
         ))),
-        Err(e) => failed(&state, &token, form, e),
+        Err(e) => failed(&state, &token, form, e).await,
     }
 }
 

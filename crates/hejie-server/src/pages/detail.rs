@@ -395,6 +395,19 @@ pub async fn render_case(
     );
     push("调解员", c.mediator.clone());
     push(
+        "申请人选择",
+        case.preference.as_ref().map(|(o, m)| {
+            [
+                o.as_ref().map(|o| o.name.clone()),
+                m.as_ref().map(|m| format!("调解员{}", m.name)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("、")
+        }),
+    );
+    push(
         "调解次数",
         (c.sessions > 0).then(|| format!("{}次", c.sessions)),
     );
@@ -486,7 +499,14 @@ pub async fn render_case(
         .filter(|o| o.division.contains(&case.location.division))
         .collect();
     orgs.sort_by(|a, b| (&a.division, &a.name).cmp(&(&b.division, &b.name)));
-    let chosen = pf.v("assign", "organisation_id", "");
+    // The applicant's choice is where dispatch starts.
+    let preferred = case
+        .preference
+        .as_ref()
+        .and_then(|(o, _)| o.as_ref())
+        .map(|o| o.id.to_string())
+        .unwrap_or_default();
+    let chosen = pf.v("assign", "organisation_id", &preferred);
     for o in orgs {
         let key = o.division.to_string();
         if org_groups.last().is_none_or(|g| g.key != key) {

@@ -384,6 +384,23 @@ fn step(e: &StoredEvent) -> Option<Step> {
         | EventBody::Reminded { .. }
         | EventBody::MarkedOverdue { .. }
         | EventBody::FollowUpScheduled { .. } => return None,
+        EventBody::PreferenceStated {
+            organisation,
+            mediator,
+        } => (
+            "选择调解组织".to_owned(),
+            format!(
+                "您选择了{}",
+                [
+                    organisation.as_ref().map(|o| o.name.clone()),
+                    mediator.as_ref().map(|m| format!("调解员{}", m.name)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("、")
+            ),
+        ),
         EventBody::SessionScheduled {
             at, mode, place, ..
         } => (

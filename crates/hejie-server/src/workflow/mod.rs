@@ -409,6 +409,11 @@ pub fn effects_at(
                 format!("案件重新办理 {number}"),
                 reason.clone(),
             ),
+            // Accepted for mediation: whoever has not said yet is asked (Art. 17).
+            EventBody::Accepted { .. } => {
+                fx.schedule
+                    .extend(crate::sessions::invitations(state, after, now));
+            }
             // The parties are invited and reminded, the holder's staff reminded.
             EventBody::SessionScheduled { number, .. } => {
                 if let Some(s) = after.scheduled.iter().find(|s| s.number == *number) {

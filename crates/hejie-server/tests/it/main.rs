@@ -21,6 +21,7 @@ mod linking;
 mod lists;
 mod login;
 mod matrix;
+mod online;
 mod open311;
 mod openapi;
 mod report;

@@ -314,4 +314,11 @@ impl InsightStore for PgStore {
             .fetch_one(self.pool())
             .await?)
     }
+
+    async fn handling_records(&self) -> Result<Vec<insight::HandlingRow>> {
+        let rows: Vec<insight::HandlingTuple> = sqlx::query_as(insight::HANDLING_RECORDS)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(insight::handling_from).collect())
+    }
 }

@@ -246,4 +246,19 @@ impl InsightStore for SqliteStore {
         })
         .await
     }
+
+    async fn handling_records(&self) -> Result<Vec<insight::HandlingRow>> {
+        let rows = self
+            .read(move |conn| {
+                let rows = conn
+                    .prepare_cached(&for_sqlite(insight::HANDLING_RECORDS))?
+                    .query_map([], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<insight::HandlingTuple>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        Ok(rows.into_iter().map(insight::handling_from).collect())
+    }
 }
