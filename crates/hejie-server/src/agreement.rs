@@ -521,6 +521,72 @@ async fn keep(
     Ok((info, body))
 }
 
+/// Keeps a case's PDF (`key`, `kind`, `period` as the document store names them) unless the
+/// latest version under its key has these very bytes.
+async fn keep_pdf(
+    state: &AppState,
+    case: &Case,
+    (key, kind, period): (&str, &str, &str),
+    title: &str,
+    made_by: &str,
+    body: Vec<u8>,
+) -> Result<(DocumentInfo, Vec<u8>), AppError> {
+    keep(
+        &state.store,
+        NewDocument {
+            key: key.to_owned(),
+            kind: kind.to_owned(),
+            division: case.location.division.clone(),
+            period: period.to_owned(),
+            title: title.to_owned(),
+            content_type: "application/pdf".to_owned(),
+            created_by: made_by.to_owned(),
+            created_at: state.now(),
+            body,
+        },
+    )
+    .await
+}
+
+/// The PDFs a case has, for the routes that hand them out.
+#[derive(Debug, Clone, Copy)]
+pub enum Pdf {
+    Agreement,
+    Confirmation,
+    Enforcement,
+}
+
+impl Pdf {
+    /// Makes (and keeps) the PDF; returns it with a file name for clients without RFC 5987.
+    pub async fn make(
+        self,
+        state: &AppState,
+        case: &Case,
+        made_by: &str,
+    ) -> Result<axum::response::Response, AppError> {
+        let (info, body, ascii) = match self {
+            Pdf::Agreement => {
+                let (info, body) = agreement_pdf(state, case, made_by).await?;
+                let ascii = format!("agreement-{}-{}.pdf", case.number, info.period);
+                (info, body, ascii)
+            }
+            Pdf::Confirmation => {
+                let (info, body) = confirmation_pdf(state, case, made_by).await?;
+                (info, body, format!("confirmation-{}.pdf", case.number))
+            }
+            Pdf::Enforcement => {
+                let (info, body) = enforcement_pdf(state, case, made_by).await?;
+                (info, body, format!("enforcement-{}.pdf", case.number))
+            }
+        };
+        Ok(crate::pages::reports::pdf_attachment(
+            &ascii,
+            &info.title,
+            body,
+        ))
+    }
+}
+
 /// The agreement's current version as PDF, with its signatures so far.
 pub async fn agreement_pdf(
     state: &AppState,
@@ -538,19 +604,17 @@ pub async fn agreement_pdf(
         ident,
     )
     .await?;
-    keep(
-        &state.store,
-        NewDocument {
-            key: format!("agreement:{}:{}", case.id, record.version),
-            kind: AGREEMENT_KIND.to_owned(),
-            division: case.location.division.clone(),
-            period: format!("v{}", record.version),
-            title: format!("人民调解协议书（{}，第{}版）", case.number, record.version),
-            content_type: "application/pdf".to_owned(),
-            created_by: made_by.to_owned(),
-            created_at: state.now(),
-            body,
-        },
+    keep_pdf(
+        state,
+        case,
+        (
+            &format!("agreement:{}:{}", case.id, record.version),
+            AGREEMENT_KIND,
+            &format!("v{}", record.version),
+        ),
+        &format!("人民调解协议书（{}，第{}版）", case.number, record.version),
+        made_by,
+        body,
     )
     .await
 }
@@ -617,19 +681,17 @@ pub async fn confirmation_pdf(
         format!("{}-confirmation", case.number),
     )
     .await?;
-    keep(
-        &state.store,
-        NewDocument {
-            key: format!("confirmation:{}", case.id),
-            kind: CONFIRMATION_KIND.to_owned(),
-            division: case.location.division.clone(),
-            period: "v1".to_owned(),
-            title: format!("司法确认申请书（{}）", case.number),
-            content_type: "application/pdf".to_owned(),
-            created_by: made_by.to_owned(),
-            created_at: state.now(),
-            body,
-        },
+    keep_pdf(
+        state,
+        case,
+        (
+            &format!("confirmation:{}", case.id),
+            CONFIRMATION_KIND,
+            "v1",
+        ),
+        &format!("司法确认申请书（{}）", case.number),
+        made_by,
+        body,
     )
     .await
 }
@@ -756,19 +818,17 @@ pub async fn enforcement_pdf(
         format!("{}-enforcement", case.number),
     )
     .await?;
-    keep(
-        &state.store,
-        NewDocument {
-            key: format!("enforcement:{}", case.id),
-            kind: ENFORCEMENT_KIND.to_owned(),
-            division: case.location.division.clone(),
-            period: "draft".to_owned(),
-            title: format!("强制执行申请书（草稿，{}）", case.number),
-            content_type: "application/pdf".to_owned(),
-            created_by: made_by.to_owned(),
-            created_at: state.now(),
-            body,
-        },
+    keep_pdf(
+        state,
+        case,
+        (
+            &format!("enforcement:{}", case.id),
+            ENFORCEMENT_KIND,
+            "draft",
+        ),
+        &format!("强制执行申请书（草稿，{}）", case.number),
+        made_by,
+        body,
     )
     .await
 }

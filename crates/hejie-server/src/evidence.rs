@@ -301,8 +301,6 @@ pub fn read(
 
 /// A file as a download: never shown inline, never sniffed.
 pub fn attachment(evidence: &Evidence, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
     let ext = evidence.name.rsplit('.').next().unwrap_or("bin");
     let ascii = format!(
         "evidence-{}.{}",
@@ -313,34 +311,5 @@ pub fn attachment(evidence: &Evidence, bytes: Vec<u8>) -> axum::response::Respon
             "bin"
         }
     );
-    let utf8: String = evidence
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&evidence.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    res
+    crate::download::attachment(bytes, &evidence.content_type, &ascii, &evidence.name)
 }

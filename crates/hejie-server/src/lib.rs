@@ -9,6 +9,7 @@ pub mod cases;
 pub mod charts;
 pub mod court;
 pub mod dossier;
+pub mod download;
 pub mod error;
 pub mod escalation;
 pub mod evidence;

@@ -269,20 +269,23 @@ pub fn ics(case: &Case, s: &ScheduledSession) -> String {
     lines.iter().map(|l| fold(l)).collect()
 }
 
-/// An `.ics` download.
-pub fn ics_response(name: &str, body: String) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
-    let mut res = body.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/calendar; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
+/// Session `number` of `case` as an `.ics` download.
+pub fn ics_download(
+    case: &Case,
+    number: &str,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    let s = number
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| case.scheduled.iter().find(|s| s.number == n))
+        .ok_or(crate::error::AppError::NotFound)?;
+    let name = format!("session-{}-{}.ics", case.number, s.number);
+    Ok(crate::download::attachment(
+        ics(case, s),
+        "text/calendar; charset=utf-8",
+        &name,
+        &name,
+    ))
 }
 
 #[cfg(test)]

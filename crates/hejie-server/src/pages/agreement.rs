@@ -507,12 +507,9 @@ pub async fn pdf(
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = agreement::agreement_pdf(&state, case, &me.user.id.to_string()).await?;
-    Ok(super::reports::pdf_attachment(
-        &format!("agreement-{}-{}.pdf", case.number, info.period),
-        &info.title,
-        body,
-    ))
+    Ok(agreement::Pdf::Agreement
+        .make(&state, case, &me.user.id.to_string())
+        .await?)
 }
 
 /// `GET /cases/{id}/confirmation.pdf`.
@@ -524,12 +521,9 @@ pub async fn confirmation_pdf(
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = agreement::confirmation_pdf(&state, case, &me.user.id.to_string()).await?;
-    Ok(super::reports::pdf_attachment(
-        &format!("confirmation-{}.pdf", case.number),
-        &info.title,
-        body,
-    ))
+    Ok(agreement::Pdf::Confirmation
+        .make(&state, case, &me.user.id.to_string())
+        .await?)
 }
 
 /// `GET /cases/{id}/enforcement.pdf`.
@@ -541,10 +535,7 @@ pub async fn enforcement_pdf(
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = agreement::enforcement_pdf(&state, case, &me.user.id.to_string()).await?;
-    Ok(super::reports::pdf_attachment(
-        &format!("enforcement-{}.pdf", case.number),
-        &info.title,
-        body,
-    ))
+    Ok(agreement::Pdf::Enforcement
+        .make(&state, case, &me.user.id.to_string())
+        .await?)
 }

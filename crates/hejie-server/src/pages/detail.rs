@@ -780,15 +780,8 @@ pub async fn session_ics(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
-    let number: u32 = number.parse().map_err(|_| AppError::NotFound)?;
-    let s = case
-        .scheduled
-        .iter()
-        .find(|s| s.number == number)
-        .ok_or(AppError::NotFound)?;
-    Ok(crate::sessions::ics_response(
-        &format!("session-{}-{number}.ics", case.number),
-        crate::sessions::ics(case, s),
-    ))
+    Ok(crate::sessions::ics_download(
+        st.case().ok_or(AppError::NotFound)?,
+        &number,
+    )?)
 }

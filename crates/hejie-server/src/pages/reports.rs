@@ -6,8 +6,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::CST;
 use serde::Deserialize;
@@ -207,29 +207,5 @@ pub fn pdf_response(title: &str, period: &str, division: &DivisionCode, body: Ve
 
 /// A PDF as an attachment named `title`.pdf, with `ascii` for clients without RFC 5987.
 pub fn pdf_attachment(ascii: &str, title: &str, body: Vec<u8>) -> Response {
-    let utf8: String = format!("{title}.pdf")
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
-    let mut res = (StatusCode::OK, body).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    res
+    crate::download::attachment(body, "application/pdf", ascii, &format!("{title}.pdf"))
 }

@@ -934,13 +934,5 @@ pub async fn session_ics(
     verify::check_grant(&state, &q.grant, case_id, q.party).await?;
     let st = state.store.load(case_id).await?;
     let c = st.case().ok_or(AppError::NotFound)?;
-    let s = c
-        .scheduled
-        .iter()
-        .find(|s| s.number == q.number)
-        .ok_or(AppError::NotFound)?;
-    Ok(crate::sessions::ics_response(
-        &format!("session-{}-{}.ics", c.number, q.number),
-        crate::sessions::ics(c, s),
-    ))
+    Ok(crate::sessions::ics_download(c, &q.number.to_string())?)
 }

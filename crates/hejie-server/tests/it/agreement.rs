@@ -28,26 +28,7 @@ async fn mediating(app: &TestApp) -> (String, Auth, Auth) {
         .expect(201);
     let id = str_of(&case, "id").to_owned();
     app.command(&clerk, &id, "accept", accept_body()).await;
-    app.assign_to_committee(&clerk, &id, Place::A).await;
-    let mediator = app.bearer("a-mediator").await;
-    app.command(&mediator, &id, "acknowledge", json!({})).await;
-    app.command(
-        &mediator,
-        &id,
-        "start-mediation",
-        json!({ "parties_consented": true }),
-    )
-    .await;
-    app.command(
-        &mediator,
-        &id,
-        "sessions",
-        json!({
-            "mode": "in_person", "place": "东门村调解室", "attendees": "张三、李四",
-            "minutes": "双方陈述事实，调解员释法说理，双方同意共同疏通排水沟。"
-        }),
-    )
-    .await;
+    let mediator = app.mediate(&clerk, &id, Place::A).await;
     (id, clerk, mediator)
 }
 

@@ -19,26 +19,7 @@ async fn failed_case(app: &TestApp) -> String {
         .await;
     let id = str_of(&case, "id").to_owned();
     app.command(&clerk, &id, "accept", accept_body()).await;
-    app.assign_to_committee(&clerk, &id, Place::A).await;
-    let mediator = app.bearer("a-mediator").await;
-    app.command(&mediator, &id, "acknowledge", json!({})).await;
-    app.command(
-        &mediator,
-        &id,
-        "start-mediation",
-        json!({ "parties_consented": true }),
-    )
-    .await;
-    app.command(
-        &mediator,
-        &id,
-        "sessions",
-        json!({
-            "mode": "in_person", "place": "东门村调解室", "attendees": "张三、李四",
-            "minutes": "双方对界址各执一词，调解员释法说理，双方未能达成一致。"
-        }),
-    )
-    .await;
+    let mediator = app.mediate(&clerk, &id, Place::A).await;
     app.command(
         &mediator,
         &id,

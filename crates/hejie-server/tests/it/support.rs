@@ -695,6 +695,33 @@ impl TestApp {
             .await
     }
 
+    /// Takes an accepted case of `place` through dispatch to its village committee, the
+    /// mediator's receipt and the start of mediation, and records one session; returns the
+    /// mediator's credentials.
+    pub async fn mediate(&self, clerk: &Auth, id: &str, place: Place) -> Auth {
+        self.assign_to_committee(clerk, id, place).await;
+        let mediator = self.bearer(&format!("{}-mediator", place.key())).await;
+        self.command(&mediator, id, "acknowledge", json!({})).await;
+        self.command(
+            &mediator,
+            id,
+            "start-mediation",
+            json!({ "parties_consented": true }),
+        )
+        .await;
+        self.command(
+            &mediator,
+            id,
+            "sessions",
+            json!({
+                "mode": "in_person", "place": "东门村调解室", "attendees": "张三、李四",
+                "minutes": "双方陈述事实，调解员释法说理，双方就主要分歧交换了意见。"
+            }),
+        )
+        .await;
+        mediator
+    }
+
     pub async fn command(&self, auth: &Auth, id: &str, route: &str, body: Value) -> Value {
         self.post_json(auth, &format!("/api/v1/cases/{id}/{route}"), &body)
             .await

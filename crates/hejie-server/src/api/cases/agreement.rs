@@ -336,16 +336,9 @@ pub async fn pdf(
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = agreement::agreement_pdf(&state, case, &me.user.id.to_string()).await?;
-    Ok(crate::pages::reports::pdf_attachment(
-        &format!(
-            "agreement-{}-v{}.pdf",
-            case.number,
-            info.period.trim_start_matches('v')
-        ),
-        &info.title,
-        body,
-    ))
+    agreement::Pdf::Agreement
+        .make(&state, case, &me.user.id.to_string())
+        .await
 }
 
 /// Record the parties' joint application for judicial confirmation (Art. 33): refused when not
@@ -409,12 +402,9 @@ pub async fn confirmation_pdf(
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = agreement::confirmation_pdf(&state, case, &me.user.id.to_string()).await?;
-    Ok(crate::pages::reports::pdf_attachment(
-        &format!("confirmation-{}.pdf", case.number),
-        &info.title,
-        body,
-    ))
+    agreement::Pdf::Confirmation
+        .make(&state, case, &me.user.id.to_string())
+        .await
 }
 
 /// What checking a file against the record found.
@@ -462,10 +452,7 @@ pub async fn enforcement_pdf(
     let id = parse_id(&id)?;
     let st = cases::load_visible(&state, &me.user, id).await?;
     let case = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = agreement::enforcement_pdf(&state, case, &me.user.id.to_string()).await?;
-    Ok(crate::pages::reports::pdf_attachment(
-        &format!("enforcement-{}.pdf", case.number),
-        &info.title,
-        body,
-    ))
+    agreement::Pdf::Enforcement
+        .make(&state, case, &me.user.id.to_string())
+        .await
 }
