@@ -34,16 +34,37 @@ fn place_of(s: &ScheduledSession) -> String {
     }
 }
 
+/// When a text still makes sense at the time it is due; otherwise it is dropped unsent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "only", rename_all = "snake_case")]
+pub enum Still {
+    /// An invitation: the party has not answered and mediation has not started.
+    Unanswered,
+    /// A session's invitation or reminder: the case is still open.
+    Open,
+    /// A duty's reminder: no check found obligation `obligation` performed.
+    Unperformed { obligation: u32 },
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct PartySms {
     case: String,
     party: u32,
     text: String,
+    #[serde(default)]
+    still: Option<Still>,
 }
 
 /// A job that texts party `party` of `case` at `due_at`. Only the case and the party are
 /// stored; the phone is opened from the record when the text is sent.
-pub fn party_sms(case: CaseId, party: u32, key: String, due_at: Timestamp, text: String) -> NewJob {
+pub fn party_sms(
+    case: CaseId,
+    party: u32,
+    key: String,
+    due_at: Timestamp,
+    text: String,
+    still: Still,
+) -> NewJob {
     NewJob {
         key,
         kind: PARTY_SMS_JOB.to_owned(),
@@ -52,8 +73,28 @@ pub fn party_sms(case: CaseId, party: u32, key: String, due_at: Timestamp, text:
             case: case.to_string(),
             party,
             text,
+            still: Some(still),
         })
         .unwrap_or_default(),
+    }
+}
+
+/// Whether a text is still worth sending to `party` of `case`.
+fn still_holds(still: Option<Still>, case: &Case, party: u32) -> bool {
+    use hejie_domain::case::Status;
+    match still {
+        None => true,
+        Some(Still::Open) => case.status.is_open(),
+        Some(Still::Unanswered) => {
+            matches!(
+                case.status,
+                Status::Registered | Status::Accepted | Status::Assigned | Status::InProgress
+            ) && !case.consents.iter().any(|(p, _, _)| *p == party)
+        }
+        Some(Still::Unperformed { obligation }) => !case
+            .performance
+            .iter()
+            .any(|(i, performed)| *i == obligation && *performed),
     }
 }
 
@@ -89,6 +130,7 @@ pub fn jobs_for(
                 s.mode.label(),
                 case.number
             ),
+            Still::Open,
         ));
         jobs.push(party_sms(
             case.id,
@@ -101,6 +143,7 @@ pub fn jobs_for(
                 when(s.at),
                 place_of(s)
             ),
+            Still::Open,
         ));
     }
     for u in staff {
@@ -157,7 +200,47 @@ pub fn invitations(state: &AppState, case: &Case, now: Timestamp) -> Vec<NewJob>
                     "【和解】{}，{about}（案件编号{}）。调解遵循自愿原则，{link}凭案件编号和本手机号验证后，答复是否同意调解。",
                     p.name, case.number
                 ),
+                Still::Unanswered,
             )
+        })
+        .collect()
+}
+
+/// How long before a duty's deadline the obliged party is reminded.
+pub const DUTY_REMIND_BEFORE_SECS: i64 = 3 * 86_400;
+
+/// The reminders a successful outcome calls for: each obliged party with a phone is texted
+/// three days before each of their duties falls due (the staff's check-in after the deadline
+/// comes from the closed loop).
+pub fn duty_reminders(case: &Case, now: Timestamp) -> Vec<NewJob> {
+    let Some(hejie_domain::case::Outcome::Succeeded { obligations, .. }) = &case.outcome else {
+        return Vec::new();
+    };
+    obligations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let due = o.due.filter(|d| *d > now)?;
+            let party = case
+                .parties
+                .iter()
+                .position(|p| p.name == o.party && p.phone.is_some())?;
+            Some(party_sms(
+                case.id,
+                party as u32,
+                format!("duty:{}:{i}", case.id),
+                due.plus_seconds(-DUTY_REMIND_BEFORE_SECS).max(now),
+                format!(
+                    "【和解】提醒：按照调解协议（案件编号{}），您应于{}前{}{}。经人民调解委员会调解达成的调解协议具有法律约束力，请按约定履行。",
+                    case.number,
+                    chinese_date(due.date_cst()),
+                    o.duty,
+                    o.amount.map(|m| format!("（{m}）")).unwrap_or_default()
+                ),
+                Still::Unperformed {
+                    obligation: i as u32,
+                },
+            ))
         })
         .collect()
 }
@@ -170,6 +253,7 @@ pub async fn send_party_sms(state: &AppState, job: &Job) -> Result<(), StoreErro
     let st = state.store.load(id).await?;
     let phone = st
         .case()
+        .filter(|c| still_holds(p.still, c, p.party))
         .and_then(|c| c.parties.get(p.party as usize))
         .and_then(|party| party.phone.as_ref())
         .and_then(|s| state.sealer.open(s).ok());

@@ -409,6 +409,13 @@ pub fn effects_at(
                 format!("案件重新办理 {number}"),
                 reason.clone(),
             ),
+            // An agreement's duties: the obliged party is reminded before each deadline.
+            EventBody::Closed {
+                outcome: hejie_domain::case::Outcome::Succeeded { .. },
+            } => {
+                fx.schedule
+                    .extend(crate::sessions::duty_reminders(after, now));
+            }
             // Accepted for mediation: whoever has not said yet is asked (Art. 17).
             EventBody::Accepted { .. } => {
                 fx.schedule

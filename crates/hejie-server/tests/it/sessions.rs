@@ -116,3 +116,50 @@ async fn a_scheduled_session_invites_and_reminds_the_parties_and_goes_into_calen
         .await
         .expect_error(404, "not_found");
 }
+
+#[tokio::test]
+async fn the_obliged_party_is_reminded_three_days_before_a_duty_falls_due() {
+    let app = TestApp::new().await;
+    let clerk = app.bearer("a-window_clerk").await;
+    let case = app
+        .register(&clerk, Place::A, "两户因排水沟堵塞发生争执。")
+        .await;
+    let id = str_of(&case, "id").to_owned();
+    app.command(&clerk, &id, "accept", accept_body()).await;
+    let mediator = app.mediate(&clerk, &id, Place::A).await;
+    let now = hejie_store::now();
+    let due = now.plus_seconds(10 * 86_400).date_cst();
+    app.command(
+        &mediator,
+        &id,
+        "close",
+        json!({
+            "outcome": "succeeded", "agreement": "张三负责清理排水沟。",
+            "obligation_party": "张三", "obligation_duty": "清理排水沟",
+            "obligation_due": due.to_string(),
+        }),
+    )
+    .await;
+    // The invitation made at acceptance is dropped: mediation has started since.
+    scheduler::tick(&app.state, now.plus_seconds(1))
+        .await
+        .expect("a pass");
+    assert_eq!(app.sms.last_to(PHONE), None);
+    let before = app.sms.last_to(PHONE);
+    // Nothing yet a week before.
+    scheduler::tick(&app.state, now.plus_seconds(3 * 86_400))
+        .await
+        .expect("a pass");
+    assert_eq!(app.sms.last_to(PHONE), before);
+    // Three days before the deadline, the obliged party is reminded.
+    let remind = Timestamp::midnight_cst(due).plus_seconds(-3 * 86_400 + 60);
+    scheduler::tick(&app.state, remind).await.expect("a pass");
+    let text = app.sms.last_to(PHONE).expect("a reminder");
+    assert!(
+        text.contains(&format!(
+            "您应于{}前清理排水沟",
+            hejie_domain::timestamp::chinese_date(due)
+        )),
+        "{text}"
+    );
+}
