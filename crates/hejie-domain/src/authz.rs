@@ -190,7 +190,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
             // The applicant states it online; the window records it for a visitor.
             N::StatePreference => matches!(role, R::Resident | R::WindowClerk | R::Admin),
             // Only the platform's delivery records what the court answered.
-            N::RecordFilingReceipt => role == R::System,
+            N::RecordFilingReceipt | N::RecordConfirmationReceipt => role == R::System,
             // Recorded by the staff the parties applied through, or who received the ruling.
             N::ApplyConfirmation | N::RecordConfirmation => matches!(
                 role,

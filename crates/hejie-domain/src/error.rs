@@ -163,6 +163,7 @@ pub enum CommandName {
     RecordFilingReceipt,
     ScheduleSession,
     StatePreference,
+    RecordConfirmationReceipt,
 }
 
 impl CommandName {
@@ -208,6 +209,7 @@ impl CommandName {
             CommandName::RecordFilingReceipt => "登记法院回执",
             CommandName::ScheduleSession => "安排调解",
             CommandName::StatePreference => "选择调解组织",
+            CommandName::RecordConfirmationReceipt => "登记法院回执（司法确认）",
         }
     }
 }

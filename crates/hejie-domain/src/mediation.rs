@@ -498,6 +498,9 @@ pub struct ConfirmationRecord {
     pub deadline: Timestamp,
     pub applied_at: Timestamp,
     pub ruling: Option<ConfirmationRuling>,
+    /// The court's receipt of the application the platform delivered, and when it came.
+    #[serde(default)]
+    pub receipt: Option<(String, Timestamp)>,
 }
 
 /// What the court decided on an application for judicial confirmation.

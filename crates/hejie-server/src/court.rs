@@ -207,6 +207,148 @@ pub fn package(
     })
 }
 
+/// The schema of an application for judicial confirmation delivered to the court.
+pub const CONFIRMATION_SCHEMA: &str = "hejie.confirmation-application/v1";
+/// The scheduler job kind of an application's delivery.
+pub const CONFIRMATION_JOB: &str = "court_confirmation";
+
+/// One signature on the agreement, for the court to check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureV1 {
+    /// The party's name, or 调解员.
+    pub signer: String,
+    /// `sm2` or `ed25519`.
+    pub algorithm: String,
+    pub public_key: String,
+    /// Over the agreement's `content_hash` as 64 lowercase hex characters.
+    pub signature: String,
+    pub signed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutyV1 {
+    pub party: String,
+    pub duty: String,
+    pub amount_yuan: Option<String>,
+    pub manner: String,
+    pub due: String,
+}
+
+/// The joint application for judicial confirmation (人民调解法第三十三条), version 1: the
+/// applicants, and the agreement with everything needed to check it (its content hash and every
+/// signature over it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationV1 {
+    pub schema: String,
+    /// The application's id and idempotency key: `confirmation:<case id>`.
+    pub application_id: String,
+    pub case_number: String,
+    pub court: String,
+    pub applied_at: String,
+    /// The last day the application could be made (`YYYY-MM-DD`).
+    pub deadline: String,
+    pub applicants: Vec<PartyV1>,
+    pub committee: String,
+    pub mediator: String,
+    pub agreement_number: String,
+    pub agreement_version: u32,
+    /// SHA-256 of the canonical agreement, what every signature signs.
+    pub content_hash: String,
+    pub effective_at: String,
+    pub terms: Vec<String>,
+    pub duties: Vec<DutyV1>,
+    pub signatures: Vec<SignatureV1>,
+}
+
+/// The application package, from the case.
+pub fn confirmation_package(state: &AppState, case: &Case) -> Option<ConfirmationV1> {
+    let applied = case.confirmation.as_ref()?;
+    let record = case.agreement.as_ref()?;
+    let a = record.agreement.draft();
+    let open = |s: &Option<hejie_domain::personal::Sealed>| {
+        s.as_ref().and_then(|s| state.sealer.open(s).ok())
+    };
+    let name = |s: hejie_domain::mediation::Signer| match s {
+        hejie_domain::mediation::Signer::Party(i) => case
+            .parties
+            .get(i as usize)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        hejie_domain::mediation::Signer::Mediator => "调解员".to_owned(),
+    };
+    Some(ConfirmationV1 {
+        schema: CONFIRMATION_SCHEMA.to_owned(),
+        application_id: format!("confirmation:{}", case.id),
+        case_number: case.number.to_string(),
+        court: applied.court.clone(),
+        applied_at: crate::present::rfc3339(applied.applied_at),
+        deadline: applied.deadline.date_cst().to_string(),
+        applicants: applied
+            .applicants
+            .iter()
+            .filter_map(|i| case.parties.get(*i as usize))
+            .map(|p| PartyV1 {
+                role: p.role.code().to_owned(),
+                kind: p.kind.code().to_owned(),
+                name: p.name.clone(),
+                id_number: open(&p.id_number),
+                phone: open(&p.phone),
+                address: p.address.clone(),
+            })
+            .collect(),
+        committee: a.committee.clone(),
+        mediator: a.mediator.clone(),
+        agreement_number: crate::agreement::doc_number(&case.number),
+        agreement_version: record.version,
+        content_hash: record.content_hash.clone(),
+        effective_at: record
+            .effective_at
+            .map(crate::present::rfc3339)
+            .unwrap_or_default(),
+        terms: a.terms.clone(),
+        duties: a
+            .duties
+            .iter()
+            .map(|d| DutyV1 {
+                party: d.party.clone(),
+                duty: d.duty.clone(),
+                amount_yuan: d.amount.map(|m| {
+                    let fen = m.fen();
+                    format!("{}.{:02}", fen / 100, fen % 100)
+                }),
+                manner: d.manner.clone(),
+                due: d.due.date_cst().to_string(),
+            })
+            .collect(),
+        signatures: record
+            .signing
+            .signatures
+            .iter()
+            .map(|x| SignatureV1 {
+                signer: name(x.signer),
+                algorithm: serde_json::to_value(x.algorithm)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                public_key: x.public_key.clone(),
+                signature: x.signature.clone(),
+                signed_at: crate::present::rfc3339(x.at),
+            })
+            .collect(),
+    })
+}
+
+/// The job that delivers an application for judicial confirmation.
+pub fn confirmation_job(case: CaseId, due_at: Timestamp) -> hejie_store::work::NewJob {
+    hejie_store::work::NewJob {
+        key: format!("confirmation:{case}"),
+        kind: CONFIRMATION_JOB.to_owned(),
+        due_at,
+        payload: serde_json::json!({ "case": case.to_string(), "filing": format!("confirmation:{case}") })
+            .to_string(),
+    }
+}
+
 /// The job that delivers a filing.
 pub fn job_for(case: CaseId, filing_id: &str, due_at: Timestamp) -> hejie_store::work::NewJob {
     hejie_store::work::NewJob {
@@ -228,12 +370,23 @@ pub fn backoff_secs(attempts: u32) -> i64 {
 pub struct Signed {
     pub body: Vec<u8>,
     pub idempotency_key: String,
+    pub schema: &'static str,
     pub public_key: String,
     pub signature: String,
 }
 
 /// The package as bytes (JCS) with the platform's SM2 signature over them.
 pub fn sign(state: &AppState, package: &FilingV1) -> Result<Signed, StoreError> {
+    sign_as(state, package, &package.filing_id, SCHEMA)
+}
+
+/// Any package as bytes (JCS), signed, with its idempotency key and schema.
+pub fn sign_as(
+    state: &AppState,
+    package: &impl Serialize,
+    idempotency_key: &str,
+    schema: &'static str,
+) -> Result<Signed, StoreError> {
     let body = serde_jcs::to_vec(package).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let key = state
         .keys
@@ -241,7 +394,8 @@ pub fn sign(state: &AppState, package: &FilingV1) -> Result<Signed, StoreError> 
     Ok(Signed {
         signature: key.sign_hex(&body),
         public_key: key.public_hex(),
-        idempotency_key: package.filing_id.clone(),
+        idempotency_key: idempotency_key.to_owned(),
+        schema,
         body,
     })
 }
@@ -292,7 +446,7 @@ pub async fn post(endpoint: &str, signed: &Signed) -> Result<Option<Receipt>, St
         .header(hyper::header::HOST, format!("{host}:{port}"))
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .header("idempotency-key", &signed.idempotency_key)
-        .header("x-hejie-schema", SCHEMA)
+        .header("x-hejie-schema", signed.schema)
         .header("x-hejie-public-key", &signed.public_key)
         .header("x-hejie-signature", &signed.signature)
         .body(Full::new(Bytes::from(signed.body.clone())))
@@ -322,7 +476,8 @@ struct Payload {
     filing: String,
 }
 
-/// Runs one attempt of a filing's delivery (a scheduler job).
+/// Runs one attempt of a delivery to the court (a scheduler job): a filing, or an application
+/// for judicial confirmation.
 pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     let p: Payload = serde_json::from_str(&job.payload)?;
     let case_id =
@@ -330,25 +485,44 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
     let st = state.store.load(case_id).await?;
     let case = st
         .case()
-        .ok_or_else(|| StoreError::Corrupt(format!("filing of a missing case {case_id}")))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("delivery of a missing case {case_id}")))?;
     let done = Effects {
         complete: Some(job.lease.clone()),
         ..Effects::default()
     };
+    let confirmation = job.kind == CONFIRMATION_JOB;
     // Received already (an earlier attempt's answer was recorded): nothing left to do.
-    if case
-        .filings
-        .iter()
-        .any(|f| f.filing_id == p.filing && f.receipt.is_some())
-    {
+    let received = if confirmation {
+        case.confirmation
+            .as_ref()
+            .is_some_and(|c| c.receipt.is_some())
+    } else {
+        case.filings
+            .iter()
+            .any(|f| f.filing_id == p.filing && f.receipt.is_some())
+    };
+    if received {
         return state.store.apply_effects(done).await;
     }
-    let events = state.store.events(case_id).await?;
-    let package = package(state, case, &events, &p.filing)
-        .ok_or_else(|| StoreError::Corrupt(format!("no filing {} on {case_id}", p.filing)))?;
+    let signed = if confirmation {
+        let package = confirmation_package(state, case).ok_or_else(|| {
+            StoreError::Corrupt(format!("no confirmation application on {case_id}"))
+        })?;
+        sign_as(
+            state,
+            &package,
+            &package.application_id,
+            CONFIRMATION_SCHEMA,
+        )?
+    } else {
+        let events = state.store.events(case_id).await?;
+        let package = package(state, case, &events, &p.filing)
+            .ok_or_else(|| StoreError::Corrupt(format!("no filing {} on {case_id}", p.filing)))?;
+        sign(state, &package)?
+    };
     let attempt = match &state.config.court_endpoint {
         None => Err("no court endpoint is configured (HEJIE_COURT_ENDPOINT)".to_owned()),
-        Some(endpoint) => post(endpoint, &sign(state, &package)?).await,
+        Some(endpoint) => post(endpoint, &signed).await,
     };
     match attempt {
         Ok(Some(receipt)) => {
@@ -357,19 +531,25 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
                 at: now,
                 division: case.location.division.clone(),
             };
-            let command = Command::RecordFilingReceipt {
-                filing_id: p.filing.clone(),
-                receipt: receipt.receipt.clone(),
+            let command = if confirmation {
+                Command::RecordConfirmationReceipt {
+                    receipt: receipt.receipt.clone(),
+                }
+            } else {
+                Command::RecordFilingReceipt {
+                    filing_id: p.filing.clone(),
+                    receipt: receipt.receipt.clone(),
+                }
             };
             crate::workflow::scheduler::commit_with_completion(state, &st, meta, command, job).await
         }
         Ok(None) | Err(_) => {
             let why = match &attempt {
                 Err(e) => e.clone(),
-                _ => "the court did not accept the filing".to_owned(),
+                _ => "the court did not accept it".to_owned(),
             };
             let retry = now.plus_seconds(backoff_secs(job.attempts.saturating_sub(1)));
-            tracing::warn!(filing = %p.filing, attempts = job.attempts, error = %why, "court filing not delivered; will retry");
+            tracing::warn!(key = %job.key, attempts = job.attempts, error = %why, "delivery to the court failed; will retry");
             state.store.fail_job(&job.lease, &why, Some(retry)).await
         }
     }
@@ -391,6 +571,8 @@ pub mod receiver {
         /// The platform's public key (hex), as configured at the court.
         pub public_key: String,
         pub filed: Mutex<Vec<(String, FilingV1, Receipt)>>,
+        /// Applications for judicial confirmation taken, by idempotency key.
+        pub confirmations: Mutex<Vec<(String, ConfirmationV1, Receipt)>>,
         /// How many times the same key was presented again.
         pub repeats: Mutex<u32>,
         /// Answer with an error after filing the next this many requests, as if the answer
@@ -450,6 +632,32 @@ pub mod receiver {
             .is_err()
         {
             return refuse(StatusCode::UNAUTHORIZED, "signature does not verify");
+        }
+        let schema = header("x-hejie-schema");
+        if schema == CONFIRMATION_SCHEMA {
+            let Ok(app) = serde_json::from_slice::<ConfirmationV1>(&body) else {
+                return refuse(StatusCode::UNPROCESSABLE_ENTITY, "not an application");
+            };
+            if app.application_id != key {
+                return refuse(StatusCode::UNPROCESSABLE_ENTITY, "key mismatch");
+            }
+            let Ok(mut taken) = court.confirmations.lock() else {
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "poisoned");
+            };
+            let receipt = match taken.iter().find(|(k, _, _)| *k == key) {
+                Some((_, _, r)) => r.clone(),
+                None => {
+                    let n = taken.len() + 1;
+                    let year = app.applied_at.get(..4).unwrap_or("2026").to_owned();
+                    let r = Receipt {
+                        receipt: format!("（{year}）{}民特{n}号", court.court_code),
+                        received_at: app.applied_at.clone(),
+                    };
+                    taken.push((key, app, r.clone()));
+                    r
+                }
+            };
+            return (StatusCode::OK, Json(receipt)).into_response();
         }
         let Ok(package) = serde_json::from_slice::<FilingV1>(&body) else {
             return refuse(StatusCode::UNPROCESSABLE_ENTITY, "not a filing package");

@@ -131,6 +131,7 @@ pub fn command_code(n: hejie_domain::CommandName) -> &'static str {
         N::RecordFilingReceipt => "filing-receipt",
         N::ScheduleSession => "schedule",
         N::StatePreference => "preference",
+        N::RecordConfirmationReceipt => "confirmation-receipt",
     }
 }
 
@@ -567,6 +568,9 @@ pub fn describe(body: &EventBody) -> String {
             "{}申请诉讼对接，向{court}提交起诉材料；诉讼请求：{claims}",
             who_in_room(*party)
         ),
+        EventBody::ConfirmationReceived { receipt } => {
+            format!("法院已接收司法确认申请，收件编号：{receipt}")
+        }
         EventBody::PreferenceStated {
             organisation,
             mediator,

@@ -737,6 +737,18 @@ fn decide(
                 },
             }
         }
+        Command::RecordConfirmationReceipt { receipt } => {
+            let applied = case
+                .confirmation
+                .as_ref()
+                .ok_or(MediationError::NotApplied)?;
+            if applied.receipt.is_some() {
+                return Err(MediationError::AlreadyApplied.into());
+            }
+            EventBody::ConfirmationReceived {
+                receipt: text("receipt", &receipt, 100)?,
+            }
+        }
         Command::StatePreference {
             organisation,
             mediator,
@@ -965,7 +977,7 @@ pub fn allowed_in(command: CommandName, status: Status) -> bool {
             matches!(status, Status::Closed | Status::FollowedUp)
         }
         // The agreement may be confirmed whether or not the case was closed in the meantime.
-        N::ApplyConfirmation | N::RecordConfirmation => matches!(
+        N::ApplyConfirmation | N::RecordConfirmation | N::RecordConfirmationReceipt => matches!(
             status,
             Status::Mediating | Status::Closed | Status::FollowedUp
         ),

@@ -265,6 +265,10 @@ pub enum Command {
         place: String,
         note: Option<String>,
     },
+    /// 登记法院回执 of the application for judicial confirmation the platform delivered.
+    RecordConfirmationReceipt {
+        receipt: String,
+    },
     /// 选择调解组织或调解员: the applicant's wish, taken into account at dispatch.
     StatePreference {
         organisation: Option<OrgRef>,
@@ -316,6 +320,7 @@ impl Command {
             Command::RecordFilingReceipt { .. } => N::RecordFilingReceipt,
             Command::ScheduleSession { .. } => N::ScheduleSession,
             Command::StatePreference { .. } => N::StatePreference,
+            Command::RecordConfirmationReceipt { .. } => N::RecordConfirmationReceipt,
         }
     }
 }
@@ -542,6 +547,10 @@ pub enum EventBody {
         place: String,
         note: Option<String>,
     },
+    /// The court received the application for judicial confirmation.
+    ConfirmationReceived {
+        receipt: String,
+    },
     /// The applicant chose a mediation organisation or a named mediator.
     PreferenceStated {
         organisation: Option<OrgRef>,
@@ -595,6 +604,7 @@ impl EventBody {
             EventBody::FilingReceived { .. } => "filing_received",
             EventBody::SessionScheduled { .. } => "session_scheduled",
             EventBody::PreferenceStated { .. } => "preference_stated",
+            EventBody::ConfirmationReceived { .. } => "confirmation_received",
         }
     }
 
@@ -643,6 +653,7 @@ impl EventBody {
             EventBody::FilingReceived { .. } => "法院接收回执",
             EventBody::SessionScheduled { .. } => "安排调解",
             EventBody::PreferenceStated { .. } => "选择调解组织",
+            EventBody::ConfirmationReceived { .. } => "法院接收司法确认申请",
         }
     }
 }

@@ -316,6 +316,7 @@ impl CaseState {
                     deadline: *deadline,
                     applied_at: at,
                     ruling: None,
+                    receipt: None,
                 });
             }
             EventBody::EvidenceAdded { evidence } => c.evidence.push(evidence.clone()),
@@ -345,6 +346,11 @@ impl CaseState {
             EventBody::PersonalDataViewed { .. } => {}
             // The room's comings, goings and chat are the record of the online session; the
             // case's state does not change.
+            EventBody::ConfirmationReceived { receipt } => {
+                if let Some(conf) = c.confirmation.as_mut() {
+                    conf.receipt = Some((receipt.clone(), at));
+                }
+            }
             EventBody::PreferenceStated {
                 organisation,
                 mediator,

@@ -280,7 +280,7 @@ pub fn panel(state: &AppState, case: &Case, user: &User, pf: &Prefill) -> Panel 
         applied: applied
             .map(|c| {
                 format!(
-                    "{}共同向{}申请司法确认（{}，期限至{}）",
+                    "{}共同向{}申请司法确认（{}，期限至{}）；{}",
                     c.applicants
                         .iter()
                         .filter_map(|i| case.parties.get(*i as usize))
@@ -289,7 +289,11 @@ pub fn panel(state: &AppState, case: &Case, user: &User, pf: &Prefill) -> Panel 
                         .join("、"),
                     c.court,
                     crate::workflow::short_time(c.applied_at),
-                    chinese_date(c.deadline.date_cst())
+                    chinese_date(c.deadline.date_cst()),
+                    c.receipt.as_ref().map_or_else(
+                        || "申请材料正在提交法院".to_owned(),
+                        |(r, _)| format!("法院已接收，收件编号{r}")
+                    )
                 )
             })
             .unwrap_or_default(),

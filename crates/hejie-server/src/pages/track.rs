@@ -384,6 +384,10 @@ fn step(e: &StoredEvent) -> Option<Step> {
         | EventBody::Reminded { .. }
         | EventBody::MarkedOverdue { .. }
         | EventBody::FollowUpScheduled { .. } => return None,
+        EventBody::ConfirmationReceived { receipt } => (
+            "法院接收".to_owned(),
+            format!("法院已接收司法确认申请，收件编号：{receipt}"),
+        ),
         EventBody::PreferenceStated {
             organisation,
             mediator,

@@ -430,6 +430,11 @@ pub fn effects_at(
                         .extend(crate::sessions::jobs_for(after, s, &staff, now));
                 }
             }
+            // The joint application goes to the court the same way as a filing.
+            EventBody::ConfirmationApplied { .. } => {
+                fx.schedule
+                    .push(crate::court::confirmation_job(after.id, now));
+            }
             // A filing is delivered to the court by its own durable job, first attempt now.
             EventBody::FilingRequested { filing_id, .. } => {
                 fx.schedule

@@ -87,7 +87,9 @@ async fn run_job(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
         "notify" => notify(state, job).await,
         crate::warnings::WARNING_JOB => crate::warnings::run(state, job, now).await,
         crate::report::MONTHLY_JOB => crate::report::run(state, job, now).await,
-        crate::court::FILING_JOB => crate::court::deliver(state, job, now).await,
+        crate::court::FILING_JOB | crate::court::CONFIRMATION_JOB => {
+            crate::court::deliver(state, job, now).await
+        }
         crate::sessions::PARTY_SMS_JOB => crate::sessions::send_party_sms(state, job).await,
         other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
     }

@@ -521,3 +521,83 @@ async fn art33_a_confirmed_agreement_found_unperformed_gets_an_enforcement_appli
         assert!(flat.contains(expected), "{expected} missing from {flat}");
     }
 }
+
+#[tokio::test]
+async fn art33_the_joint_application_reaches_the_court_with_the_signed_agreement() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let app = TestApp::with_config(hejie_server::Config {
+        scheduler_poll_ms: 0,
+        court_endpoint: Some(format!("http://127.0.0.1:{port}/filings")),
+        ..hejie_server::Config::default()
+    })
+    .await;
+    let receiver = hejie_server::court::receiver::Court::new(
+        &hejie_server::court::platform_public_key(&app.state),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("the court's port");
+    let router = hejie_server::court::receiver::router(std::sync::Arc::clone(&receiver));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let (id, clerk, mediator) = mediating(&app).await;
+    let path = format!("/api/v1/cases/{id}/agreement");
+    app.post_json(&mediator, &path, &draft_body())
+        .await
+        .expect(200);
+    app.post_json(
+        &mediator,
+        &format!("{path}/sign"),
+        &json!({ "password": PASSWORD }),
+    )
+    .await
+    .expect(200);
+    let case = app
+        .get(&clerk, &format!("/api/v1/cases/{id}"))
+        .await
+        .expect(200);
+    let number = str_of(&case, "number").to_owned();
+    for phone in [PHONE, OTHER_PHONE] {
+        track(&app, &number, phone)
+            .await
+            .sign(&app, &id, &number, phone)
+            .await;
+    }
+    let signed = app.get(&clerk, &path).await.expect(200);
+    app.post_json(
+        &clerk,
+        &format!("/api/v1/cases/{id}/confirmation"),
+        &json!({ "applicants": [0, 1], "court": "和安县人民法院" }),
+    )
+    .await
+    .expect(200);
+    hejie_server::workflow::scheduler::tick(&app.state, hejie_store::now().plus_seconds(1))
+        .await
+        .expect("a pass");
+    let events = app
+        .get(&clerk, &format!("/api/v1/cases/{id}/events"))
+        .await
+        .expect(200)
+        .to_string();
+    assert!(events.contains("法院已接收司法确认申请"), "{events}");
+    let taken = receiver.confirmations.lock().expect("lock");
+    assert_eq!(taken.len(), 1);
+    let application = &taken[0].1;
+    assert_eq!(application.schema, "hejie.confirmation-application/v1");
+    assert_eq!(application.applicants.len(), 2);
+    assert_eq!(application.content_hash, str_of(&signed, "content_hash"));
+    // Every signature in the application verifies against the agreement's hash.
+    assert_eq!(application.signatures.len(), 3);
+    for s in &application.signatures {
+        hejie_crypto::sign::verify(
+            hejie_domain::mediation::SignatureAlgorithm::Sm2,
+            &s.public_key,
+            application.content_hash.as_bytes(),
+            &s.signature,
+        )
+        .unwrap_or_else(|e| panic!("{}'s signature: {e}", s.signer));
+    }
+}
