@@ -133,6 +133,7 @@ pub fn router() -> Router<AppState> {
         .route("/track/code", post(track::send_code))
         .route("/track/rating", post(track::rate))
         .route("/track/consent", post(track::consent))
+        .route("/track/filing", post(track::request_filing))
         .route("/track/sign-code", post(track::sign_code))
         .route("/track/sign", post(track::sign))
         .route("/track/agreement.pdf", get(track::agreement_pdf))

@@ -63,6 +63,8 @@ struct Progress {
     room: bool,
     /// Sessions still to come: number, when, where.
     upcoming: Vec<(u32, String, String)>,
+    /// Mediation failed and no filing is waiting: the party may ask for one.
+    may_file: bool,
 }
 
 #[derive(Debug)]
@@ -495,6 +497,17 @@ async fn progress(
             c.status,
         ),
         room: hejie_domain::case::allowed_in(hejie_domain::CommandName::UseRoom, c.status),
+        may_file: hejie_domain::case::allowed_in(
+            hejie_domain::CommandName::RequestFiling,
+            c.status,
+        ) && matches!(
+            &c.outcome,
+            Some(Outcome::Failed { .. })
+                | Some(Outcome::Referred {
+                    target: hejie_domain::case::ReferralTarget::Court,
+                    ..
+                })
+        ) && !c.filings.iter().any(|f| f.receipt.is_none()),
         upcoming: c
             .scheduled
             .iter()
@@ -736,6 +749,35 @@ fn resident_meta(
         at: state.now(),
         division: c.location.division.clone(),
     }
+}
+
+/// `POST /track/filing`: after mediation failed, the party asks for the dispute to be filed with
+/// the court (诉非对接); the platform delivers it and the receipt shows on this page.
+pub async fn request_filing(
+    State(state): State<AppState>,
+    PublicForm { form, token, .. }: PublicForm<PartyForm>,
+) -> Result<Response, PageError> {
+    as_party(state, token, form, |state, st, phone, form| async move {
+        let c = st.case().ok_or(AppError::NotFound)?;
+        let court = super::agreement::default_court(&state, c);
+        let meta = resident_meta(&state, c, form.party, &phone);
+        cases::commit(
+            &state,
+            &st,
+            meta,
+            Command::RequestFiling {
+                filing_id: uuid::Uuid::now_v7().to_string(),
+                court: court.clone(),
+                claims: form.reason.clone(),
+                party: Some(form.party),
+            },
+        )
+        .await?;
+        Ok(format!(
+            "已申请将纠纷移送{court}。起诉材料将签名后提交法院，法院接收后本页会显示收件编号。"
+        ))
+    })
+    .await
 }
 
 /// `POST /track/consent`: the party's own answer to the invitation to mediate (Art. 17).

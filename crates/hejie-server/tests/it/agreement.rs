@@ -601,3 +601,48 @@ async fn art33_the_joint_application_reaches_the_court_with_the_signed_agreement
         .unwrap_or_else(|e| panic!("{}'s signature: {e}", s.signer));
     }
 }
+
+#[tokio::test]
+async fn art26_a_party_asks_on_the_tracking_page_for_filing_after_mediation_failed() {
+    let app = TestApp::new().await;
+    let (id, clerk, mediator) = mediating(&app).await;
+    app.command(
+        &mediator,
+        &id,
+        "close",
+        json!({ "outcome": "failed", "reason": "双方分歧较大", "remedies_informed": true }),
+    )
+    .await;
+    let case = app
+        .get(&clerk, &format!("/api/v1/cases/{id}"))
+        .await
+        .expect(200);
+    let number = str_of(&case, "number").to_owned();
+    let party = track(&app, &number, OTHER_PHONE).await;
+    let index = party.index.to_string();
+    let mut pairs = party.pairs(&id, &number, &index);
+    pairs.push(("reason", "  "));
+    let empty = form(&app, "/track/filing", &party.cookie, &pairs).await;
+    assert_eq!(empty.status, 400, "{}", empty.text);
+    let mut pairs = party.pairs(&id, &number, &index);
+    pairs.push(("reason", "请求判令张三疏通排水沟并赔偿损失1200元。"));
+    let asked = form(&app, "/track/filing", &party.cookie, &pairs).await;
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    assert!(asked.text.contains("已申请将纠纷移送"), "{}", asked.text);
+    let filings = app
+        .get(&clerk, &format!("/api/v1/cases/{id}/filing"))
+        .await
+        .expect(200);
+    assert_eq!(filings.as_array().map(Vec::len), Some(1));
+    assert!(
+        filings[0]["claims"]
+            .as_str()
+            .is_some_and(|c| c.contains("赔偿损失1200元"))
+    );
+    let events = app
+        .get(&clerk, &format!("/api/v1/cases/{id}/events"))
+        .await
+        .expect(200)
+        .to_string();
+    assert!(events.contains("第2位当事人申请诉讼对接"), "{events}");
+}
