@@ -8,6 +8,7 @@ pub mod case;
 pub mod clock;
 pub mod division;
 pub mod error;
+pub mod geo;
 pub mod limits;
 pub mod mediation;
 pub mod money;

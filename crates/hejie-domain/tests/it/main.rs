@@ -8,6 +8,7 @@ mod case_rules;
 mod case_state;
 mod case_transitions;
 mod clock;
+mod geo;
 mod limits;
 mod mediation;
 mod support;
