@@ -8,8 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hejie_domain::CommandName;
-use hejie_domain::case::{CaseId, CaseState, Command, Meta};
+use hejie_domain::case::{CaseState, Command, Meta};
 use hejie_domain::mediation::Evidence;
 use hejie_domain::user::User;
 use hejie_store::Committed;
@@ -245,20 +244,20 @@ pub fn too_large(max: usize) -> AppError {
     )
 }
 
-/// Staff add a file to the case's evidence.
+/// Staff add a file to the case's evidence; `st` is the case as `cases::prepare` checked it
+/// (before the upload was read).
 pub async fn add(
     state: &AppState,
     user: &User,
-    id: CaseId,
+    st: &CaseState,
     name: &str,
     bytes: &[u8],
     description: Option<String>,
 ) -> Result<Committed, AppError> {
-    let st = cases::prepare(state, user, id, CommandName::AddEvidence, None).await?;
     let evidence = accept(state, name, bytes, description, None)?;
     cases::commit(
         state,
-        &st,
+        st,
         cases::meta_for(state, user),
         Command::AddEvidence { evidence },
     )

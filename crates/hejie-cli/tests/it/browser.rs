@@ -882,14 +882,11 @@ async fn intake_suggests_type_risk_and_route_and_learns_the_clerks_override() {
 /// ago that it was escalated automatically), then runs the scheduler at the real now, which marks
 /// it overdue. Adds a township supervisor (`t0-supervisor`). Works on the demo's SQLite file
 /// before the server starts, through the same application layer the server uses.
-async fn overdue_village_case(dir: &tempfile::TempDir) -> (String, String) {
-    use hejie_domain::case::{Command as Cmd, DisputeType, PersonRef, Severity, Track};
-    use hejie_domain::clock::{Clock, Limit};
-    use hejie_domain::division::Level;
-    use hejie_domain::timestamp::Timestamp;
-    use hejie_domain::user::{Role, User, UserId};
-    use hejie_server::cases::{self, PartyInput, RegisterInput};
-
+/// The seeded demo database in `dir` and the server's state over it (the demo's key, the
+/// scheduler left to the test), for adding to it in process before it is served.
+async fn demo_state(
+    dir: &tempfile::TempDir,
+) -> (Arc<dyn hejie_store::Store>, hejie_server::AppState) {
     let store = hejie_store::open(&demo_url(dir))
         .await
         .expect("open the demo db");
@@ -906,6 +903,18 @@ async fn overdue_village_case(dir: &tempfile::TempDir) -> (String, String) {
     )
     .await
     .expect("app state");
+    (store, state)
+}
+
+async fn overdue_village_case(dir: &tempfile::TempDir) -> (String, String) {
+    use hejie_domain::case::{Command as Cmd, DisputeType, PersonRef, Severity, Track};
+    use hejie_domain::clock::{Clock, Limit};
+    use hejie_domain::division::Level;
+    use hejie_domain::timestamp::Timestamp;
+    use hejie_domain::user::{Role, User, UserId};
+    use hejie_server::cases::{self, PartyInput, RegisterInput};
+
+    let (store, state) = demo_state(dir).await;
     let users = store.users().await.expect("users");
     let by_name = |n: &str| {
         users
@@ -1120,21 +1129,7 @@ async fn mediating_case(dir: &tempfile::TempDir, phone: &str) -> (String, String
     use hejie_domain::case::{Command as Cmd, DisputeType, PersonRef, Severity, Track};
     use hejie_server::cases::{self, PartyInput, RegisterInput};
 
-    let store = hejie_store::open(&demo_url(dir))
-        .await
-        .expect("open the demo db");
-    let key = hejie_crypto::MasterKey::from_hex(&DEMO_KEY.repeat(32)).expect("key");
-    let state = hejie_server::AppState::new(
-        store.clone(),
-        Arc::new(hejie_crypto::KeyedSealer::new(&key)),
-        Arc::new(hejie_server::sms::ConsoleSms),
-        hejie_server::Config {
-            scheduler_poll_ms: 0,
-            ..hejie_server::Config::default()
-        },
-    )
-    .await
-    .expect("app state");
+    let (store, state) = demo_state(dir).await;
     let users = store.users().await.expect("users");
     let by_name = |n: &str| {
         users

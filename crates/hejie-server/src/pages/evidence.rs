@@ -83,29 +83,35 @@ pub async fn upload(
         .as_ref()
         .map(|s| s.csrf_token.clone())
         .unwrap_or_default();
-    let form = read_upload(request, &state, &expected, state.config.evidence_max_bytes).await;
-    let result = match form {
-        Ok(form) => match &form.file {
-            Some((name, bytes)) => {
-                let description = form.field("description");
-                evidence::add(
-                    &state,
-                    &me.user,
-                    case_id,
-                    name,
-                    bytes,
-                    Some(description.trim().to_owned()),
-                )
-                .await
-                .map(drop)
-            }
-            None => Err(AppError::validation("file", "请选择要上传的文件")),
-        },
-        Err(PageError::App(e @ AppError::Validation { .. })) => Err(e),
-        Err(other) => return Err(other),
-    };
+    let result = async {
+        // Who may add evidence is decided before the upload is read.
+        let st = cases::prepare(
+            &state,
+            &me.user,
+            case_id,
+            hejie_domain::CommandName::AddEvidence,
+            None,
+        )
+        .await?;
+        let form =
+            match read_upload(request, &state, &expected, state.config.evidence_max_bytes).await {
+                Ok(form) => form,
+                Err(PageError::App(e @ AppError::Validation { .. })) => return Err(e),
+                Err(other) => return Ok(Err(other)),
+            };
+        let (name, bytes) = form
+            .file
+            .as_ref()
+            .ok_or_else(|| AppError::validation("file", "请选择要上传的文件"))?;
+        let description = Some(form.field("description").trim().to_owned());
+        evidence::add(&state, &me.user, &st, name, bytes, description).await?;
+        Ok(Ok(()))
+    }
+    .await;
     match result {
-        Ok(()) => Ok(view::see_other(&format!("/cases/{case_id}?done=evidence"))),
+        Ok(Ok(())) => Ok(view::see_other(&format!("/cases/{case_id}?done=evidence"))),
+        // A forged or broken form: refused as such, never shown as a field error.
+        Ok(Err(refused)) => Err(refused),
         Err(e @ (AppError::Internal(_) | AppError::NotFound | AppError::Unauthorized)) => {
             Err(e.into())
         }

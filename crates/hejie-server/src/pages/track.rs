@@ -588,11 +588,9 @@ pub async fn upload_evidence(
 pub async fn evidence_file(
     State(state): State<AppState>,
     axum::extract::Path(sha256): axum::extract::Path<String>,
-    PageQuery(q): PageQuery<PdfQuery>,
+    PageQuery(q): PageQuery<GrantQuery>,
 ) -> Result<Response, PageError> {
-    let case_id = crate::api::cases::parse_id(&q.case_id)?;
-    verify::check_grant(&state, &q.grant, case_id, q.party).await?;
-    let st = state.store.load(case_id).await?;
+    let st = q.case(&state).await?;
     let (e, bytes) = crate::evidence::read(&state, &st, &sha256)?;
     Ok(crate::evidence::attachment(&e, bytes))
 }
@@ -855,29 +853,36 @@ pub async fn sign(
     .await
 }
 
+/// A party's download link: their case, their position, the grant the tracking page gave them,
+/// and for a session's calendar file, its number.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct PdfQuery {
+pub struct GrantQuery {
     case_id: String,
     party: u32,
     grant: String,
+    number: u32,
+}
+
+impl GrantQuery {
+    /// The case, once the grant is checked to be this party's.
+    async fn case(&self, state: &AppState) -> Result<CaseState, AppError> {
+        let case_id = crate::api::cases::parse_id(&self.case_id)?;
+        verify::check_grant(state, &self.grant, case_id, self.party).await?;
+        Ok(state.store.load(case_id).await?)
+    }
 }
 
 /// `GET /track/agreement.pdf`: the agreement, for the party to read before signing.
 pub async fn agreement_pdf(
     State(state): State<AppState>,
-    PageQuery(q): PageQuery<PdfQuery>,
+    PageQuery(q): PageQuery<GrantQuery>,
 ) -> Result<Response, PageError> {
-    let case_id = crate::api::cases::parse_id(&q.case_id)?;
-    verify::check_grant(&state, &q.grant, case_id, q.party).await?;
-    let st = state.store.load(case_id).await?;
+    let st = q.case(&state).await?;
     let c = st.case().ok_or(AppError::NotFound)?;
-    let (info, body) = crate::agreement::agreement_pdf(&state, c, "resident").await?;
-    Ok(super::reports::pdf_attachment(
-        &format!("agreement-{}-{}.pdf", c.number, info.period),
-        &info.title,
-        body,
-    ))
+    Ok(crate::agreement::Pdf::Agreement
+        .make(&state, c, "resident")
+        .await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -962,23 +967,12 @@ pub async fn rate(
     page(&state, &token, f, err, notice, Some(p), status)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct IcsQuery {
-    case_id: String,
-    party: u32,
-    grant: String,
-    number: u32,
-}
-
 /// `GET /track/session.ics`: a scheduled session for the party's calendar.
 pub async fn session_ics(
     State(state): State<AppState>,
-    PageQuery(q): PageQuery<IcsQuery>,
+    PageQuery(q): PageQuery<GrantQuery>,
 ) -> Result<Response, PageError> {
-    let case_id = crate::api::cases::parse_id(&q.case_id)?;
-    verify::check_grant(&state, &q.grant, case_id, q.party).await?;
-    let st = state.store.load(case_id).await?;
+    let st = q.case(&state).await?;
     let c = st.case().ok_or(AppError::NotFound)?;
     Ok(crate::sessions::ics_download(c, &q.number.to_string())?)
 }

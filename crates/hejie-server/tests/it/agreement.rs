@@ -8,7 +8,8 @@ use axum::http::Method;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Auth, PASSWORD, PHONE, Place, Resp, TestApp, accept_body, pdf_text, registration, str_of,
+    Auth, PASSWORD, PHONE, Place, Resp, TestApp, accept_body, free_port, open_court, pdf_text,
+    registration, str_of,
 };
 
 const OTHER_PHONE: &str = "13987654321";
@@ -139,6 +140,29 @@ impl Party {
         pairs.push(("code", &code));
         form(app, "/track/sign", &self.cookie, &pairs).await
     }
+}
+
+/// The mediator (password re-entered) and both parties (tracking page, SMS code) sign the
+/// drafted agreement, which takes effect; returns the case number.
+async fn sign_all(app: &TestApp, id: &str, clerk: &Auth, mediator: &Auth) -> String {
+    app.post_json(
+        mediator,
+        &format!("/api/v1/cases/{id}/agreement/sign"),
+        &json!({ "password": PASSWORD }),
+    )
+    .await
+    .expect(200);
+    let case = app
+        .get(clerk, &format!("/api/v1/cases/{id}"))
+        .await
+        .expect(200);
+    let number = str_of(&case, "number").to_owned();
+    for phone in [PHONE, OTHER_PHONE] {
+        let party = track(app, &number, phone).await;
+        let page = party.sign(app, id, &number, phone).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+    }
+    number
 }
 
 #[tokio::test]
@@ -322,23 +346,7 @@ async fn art33_confirmation_is_applied_for_jointly_and_its_application_is_made()
     )
     .await
     .expect_error(422, "not_effective");
-    app.post_json(
-        &mediator,
-        &format!("{path}/sign"),
-        &json!({ "password": PASSWORD }),
-    )
-    .await
-    .expect(200);
-    let case = app
-        .get(&clerk, &format!("/api/v1/cases/{id}"))
-        .await
-        .expect(200);
-    let number = str_of(&case, "number").to_owned();
-    for phone in [PHONE, OTHER_PHONE] {
-        let party = track(&app, &number, phone).await;
-        let page = party.sign(&app, &id, &number, phone).await;
-        assert_eq!(page.status, 200, "{}", page.text);
-    }
+    sign_all(&app, &id, &clerk, &mediator).await;
     let one_sided = app
         .post_json(
             &clerk,
@@ -447,24 +455,7 @@ async fn art33_a_confirmed_agreement_found_unperformed_gets_an_enforcement_appli
     app.post_json(&mediator, &path, &draft_body())
         .await
         .expect(200);
-    app.post_json(
-        &mediator,
-        &format!("{path}/sign"),
-        &json!({ "password": PASSWORD }),
-    )
-    .await
-    .expect(200);
-    let case = app
-        .get(&clerk, &format!("/api/v1/cases/{id}"))
-        .await
-        .expect(200);
-    let number = str_of(&case, "number").to_owned();
-    for phone in [PHONE, OTHER_PHONE] {
-        track(&app, &number, phone)
-            .await
-            .sign(&app, &id, &number, phone)
-            .await;
-    }
+    sign_all(&app, &id, &clerk, &mediator).await;
     app.command(&mediator, &id, "close", json!({ "outcome": "succeeded" }))
         .await;
     let enforcement = format!("/api/v1/cases/{id}/enforcement/pdf");
@@ -524,48 +515,16 @@ async fn art33_a_confirmed_agreement_found_unperformed_gets_an_enforcement_appli
 
 #[tokio::test]
 async fn art33_the_joint_application_reaches_the_court_with_the_signed_agreement() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let app = TestApp::with_config(hejie_server::Config {
-        scheduler_poll_ms: 0,
-        court_endpoint: Some(format!("http://127.0.0.1:{port}/filings")),
-        ..hejie_server::Config::default()
-    })
-    .await;
-    let receiver = hejie_server::court::receiver::Court::new(
-        &hejie_server::court::platform_public_key(&app.state),
-    );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .expect("the court's port");
-    let router = hejie_server::court::receiver::router(std::sync::Arc::clone(&receiver));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let port = free_port();
+    let app = TestApp::with_court(port).await;
+    let receiver = open_court(&app, port).await;
 
     let (id, clerk, mediator) = mediating(&app).await;
     let path = format!("/api/v1/cases/{id}/agreement");
     app.post_json(&mediator, &path, &draft_body())
         .await
         .expect(200);
-    app.post_json(
-        &mediator,
-        &format!("{path}/sign"),
-        &json!({ "password": PASSWORD }),
-    )
-    .await
-    .expect(200);
-    let case = app
-        .get(&clerk, &format!("/api/v1/cases/{id}"))
-        .await
-        .expect(200);
-    let number = str_of(&case, "number").to_owned();
-    for phone in [PHONE, OTHER_PHONE] {
-        track(&app, &number, phone)
-            .await
-            .sign(&app, &id, &number, phone)
-            .await;
-    }
+    sign_all(&app, &id, &clerk, &mediator).await;
     let signed = app.get(&clerk, &path).await.expect(200);
     app.post_json(
         &clerk,

@@ -3,15 +3,15 @@
 //! its first answer is lost; the filing still arrives exactly once, and its receipt is recorded
 //! once on the case.
 
-use std::sync::Arc;
-
-use hejie_server::court::{self, receiver::Court};
+use hejie_server::court;
 use hejie_server::workflow::scheduler;
 use serde_json::json;
 
-use crate::support::{ID_NUMBER, PHONE, Place, TestApp, accept_body, str_of};
+use crate::support::{
+    ID_NUMBER, PHONE, Place, TestApp, accept_body, free_port, open_court, str_of,
+};
 
-/// A case whose mediation failed, with a photo in its evidence; returns its id.
+/// A case whose mediation failed after one session; returns its id.
 async fn failed_case(app: &TestApp) -> String {
     let clerk = app.bearer("a-window_clerk").await;
     let case = app
@@ -33,16 +33,8 @@ async fn failed_case(app: &TestApp) -> String {
 #[tokio::test]
 async fn art26_a_filing_reaches_a_court_that_was_down_exactly_once() {
     // The court's address is known but nothing listens there yet: the court is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let app = TestApp::with_config(hejie_server::Config {
-        scheduler_poll_ms: 0,
-        court_endpoint: Some(format!("http://127.0.0.1:{port}/filings")),
-        ..hejie_server::Config::default()
-    })
-    .await;
+    let port = free_port();
+    let app = TestApp::with_court(port).await;
     let id = failed_case(&app).await;
     let clerk = app.bearer("a-window_clerk").await;
     let path = format!("/api/v1/cases/{id}/filing");
@@ -81,14 +73,8 @@ async fn art26_a_filing_reaches_a_court_that_was_down_exactly_once() {
     }
 
     // The court comes up; its first answer is lost on the way back.
-    let public_key = court::platform_public_key(&app.state);
-    let receiver = Court::new(&public_key);
+    let receiver = open_court(&app, port).await;
     *receiver.lose_answers.lock().expect("lock") = 1;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .expect("the court's port");
-    let router = court::receiver::router(Arc::clone(&receiver));
-    tokio::spawn(async move { axum::serve(listener, router).await });
 
     scheduler::tick(&app.state, now).await.expect("a pass");
     assert_eq!(receiver.count(), 1, "the court filed it");

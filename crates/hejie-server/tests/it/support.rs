@@ -625,6 +625,17 @@ impl TestApp {
         }
     }
 
+    /// An application whose court endpoint is `http://127.0.0.1:{port}/filings`, with the
+    /// scheduler driven by hand.
+    pub async fn with_court(port: u16) -> Self {
+        Self::with_config(Config {
+            scheduler_poll_ms: 0,
+            court_endpoint: Some(format!("http://127.0.0.1:{port}/filings")),
+            ..Config::default()
+        })
+        .await
+    }
+
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
         Req {
             app: self,
@@ -802,4 +813,25 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .expect("pdftotext (poppler-utils) runs");
     assert!(out.status.success(), "pdftotext failed");
     String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// A port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The reference court receiver, trusting `app`'s platform key, listening on `port`.
+pub async fn open_court(app: &TestApp, port: u16) -> Arc<hejie_server::court::receiver::Court> {
+    let court = hejie_server::court::receiver::Court::new(
+        &hejie_server::court::platform_public_key(&app.state),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("the court's port");
+    let router = hejie_server::court::receiver::router(Arc::clone(&court));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    court
 }

@@ -128,7 +128,7 @@ pub async fn upload(
 ) -> Result<Json<Vec<EvidenceView>>, AppError> {
     let id = parse_id(&id)?;
     // Who may add evidence is decided before the body is read at all.
-    cases::prepare(
+    let st = cases::prepare(
         &state,
         &me.user,
         id,
@@ -138,7 +138,7 @@ pub async fn upload(
     .await?;
     let multipart = multipart_of(&state, request).await?;
     let u = read_upload(&state, multipart).await?;
-    evidence::add(&state, &me.user, id, &u.name, &u.bytes, u.description).await?;
+    evidence::add(&state, &me.user, &st, &u.name, &u.bytes, u.description).await?;
     Ok(Json(list_of(&state, &me.user, id).await?))
 }
 
