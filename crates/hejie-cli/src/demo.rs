@@ -50,7 +50,11 @@ pub async fn seed(store: &dyn Store, sealer: &dyn PiiSealer, cases: u64) -> Resu
         s.cases, s.events
     );
     println!(
-        "演示账号（密码均为 {PASSWORD}）：admin 管理员，clerk 县中心窗口受理员，t0-centre 乡镇窗口，t0v0 村调委会调解员，t0v0g1 网格员，supervisor 督办人"
+        "基层走访：{} 个村（社区）和网格边界，{} 条网格上报、巡查、进村走访、咨询和活动记录",
+        s.areas, s.field_records
+    );
+    println!(
+        "演示账号（密码均为 {PASSWORD}）：admin 管理员，clerk 县中心窗口受理员，t0-centre 乡镇窗口，t0v0 村调委会调解员，t0v0g1 网格员（手机端 /m），t0v0-lawyer 法律顾问（手机端 /m），supervisor 督办人"
     );
     Ok(true)
 }

@@ -8,12 +8,15 @@ pub mod case;
 pub mod clock;
 pub mod division;
 pub mod error;
+pub mod field;
 pub mod geo;
 pub mod limits;
 pub mod mediation;
 pub mod money;
 pub mod org;
 pub mod personal;
+pub mod quota;
+pub mod rating;
 pub mod timestamp;
 pub mod user;
 

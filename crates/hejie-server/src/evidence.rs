@@ -192,7 +192,7 @@ impl FileStore {
     }
 }
 
-fn files(state: &AppState) -> Result<FileStore, AppError> {
+pub(crate) fn files(state: &AppState) -> Result<FileStore, AppError> {
     state
         .config
         .files_dir

@@ -71,21 +71,20 @@ impl EventRow {
 
     /// Hashes the row with `meta` and `body` already parsed (they must be the row's own).
     fn hash_with(&self, meta: Value, body: Value) -> Result<String> {
-        let canonical = json!({
-            "case_id": self.case_id,
-            "version": self.version,
-            "kind": self.kind,
-            "occurred_at": self.occurred_at,
-            "actor_id": self.actor_id,
-            "division": self.division,
-            "recorded_at": self.recorded_at,
-            "meta": meta,
-            "body": body,
-            "prev_hash": self.prev_hash,
-        });
-        let bytes =
-            serde_jcs::to_vec(&canonical).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(hejie_crypto::sm3_hex(&bytes))
+        link_hash(
+            ("case_id", &self.case_id),
+            Link {
+                version: self.version,
+                kind: &self.kind,
+                occurred_at: self.occurred_at,
+                actor_id: &self.actor_id,
+                division: &self.division,
+                recorded_at: self.recorded_at,
+                prev_hash: &self.prev_hash,
+            },
+            meta,
+            body,
+        )
     }
 
     /// Decodes the domain event.
@@ -133,6 +132,41 @@ pub fn checkpoint_hash(
         "prev_hash": prev_hash,
         "heads": heads,
     });
+    let bytes = serde_jcs::to_vec(&canonical).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(hejie_crypto::sm3_hex(&bytes))
+}
+
+/// The columns every chained log stores beside its stream's id, meta and body.
+pub(crate) struct Link<'a> {
+    pub version: i64,
+    pub kind: &'a str,
+    pub occurred_at: i64,
+    pub actor_id: &'a str,
+    pub division: &'a str,
+    pub recorded_at: i64,
+    pub prev_hash: &'a str,
+}
+
+/// The SM3 hash of one link of a chained log (the case log, the field log): the JCS of every
+/// stored column but `seq` and the hash itself, the stream's id under its column's name.
+pub(crate) fn link_hash(
+    (stream_column, stream): (&str, &str),
+    link: Link<'_>,
+    meta: Value,
+    body: Value,
+) -> Result<String> {
+    let mut canonical = json!({
+        "version": link.version,
+        "kind": link.kind,
+        "occurred_at": link.occurred_at,
+        "actor_id": link.actor_id,
+        "division": link.division,
+        "recorded_at": link.recorded_at,
+        "meta": meta,
+        "body": body,
+        "prev_hash": link.prev_hash,
+    });
+    canonical[stream_column] = Value::String(stream.to_owned());
     let bytes = serde_jcs::to_vec(&canonical).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(hejie_crypto::sm3_hex(&bytes))
 }

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod chain;
 pub mod documents;
+pub mod field;
 pub mod insight;
 pub mod models;
 pub mod postgres;
@@ -37,6 +38,7 @@ pub use accounts::{AccountStore, LoginInfo, Session, Verification};
 pub use audit::{AuditReport, Problem};
 pub use chain::StoredEvent;
 pub use documents::DocumentStore;
+pub use field::FieldStore;
 pub use insight::InsightStore;
 pub use models::ModelStore;
 pub use warnings::WarningStore;
@@ -196,6 +198,7 @@ pub trait Store:
     + WorkStore
     + InsightStore
     + DocumentStore
+    + FieldStore
     + WarningStore
     + Send
     + Sync

@@ -143,6 +143,9 @@ macro_rules! vocabulary {
     };
 }
 
+// Other modules of the domain declare their vocabularies the same way.
+pub(crate) use vocabulary;
+
 vocabulary! {
     /// Where a matter came from (受理渠道).
     Channel {

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod field;
 pub mod insight;
 pub mod intake;
 pub mod reference;
@@ -68,6 +69,9 @@ impl From<QueryRejection> for AppError {
         intake::suggest, intake::corrections,
         insight::indicators, insight::cases, insight::export,
         warnings::list_warnings, warnings::act_on_warning,
+        field::file_report, field::list, field::get, field::follow_up, field::log_patrol,
+        field::check_in, field::add_photo, field::check_out, field::log_consultation,
+        field::log_activity, field::photo,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
         crate::open311::list_requests_xml, crate::open311::create_request_xml,
@@ -77,6 +81,7 @@ impl From<QueryRejection> for AppError {
          (name = "cases", description = "案件"),
          (name = "agreements", description = "调解协议书、电子签名、司法确认与文书核验"), (name = "intake", description = "智能受理"),
          (name = "work", description = "待办、督办看板、通知与排查 (queue, board, notifications, sweeps)"),
+         (name = "field", description = "基层走访：网格上报、巡查、法律顾问进村签到、咨询与活动 (field work)"),
          (name = "insight", description = "数据研判：指标、案件清单与导出 (indicators, drill-down, exports)"))
 )]
 pub struct ApiDoc;
@@ -194,6 +199,46 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/notifications/read", post(work::mark_read))
         .route("/api/v1/sweeps", get(work::sweep_list))
         .route("/api/v1/sweeps/{id}/complete", post(work::complete_sweep))
+        .route(
+            "/api/v1/field/reports",
+            post(field::file_report).layer(axum::extract::DefaultBodyLimit::max(
+                field::FIELD_BODY_LIMIT,
+            )),
+        )
+        .route("/api/v1/field/records", get(field::list))
+        .route("/api/v1/field/records/{id}", get(field::get))
+        .route(
+            "/api/v1/field/records/{id}/follow-up",
+            post(field::follow_up),
+        )
+        .route(
+            "/api/v1/field/records/{id}/photos/{sha256}",
+            get(field::photo),
+        )
+        .route("/api/v1/field/patrols", post(field::log_patrol))
+        .route(
+            "/api/v1/field/visits",
+            post(field::check_in).layer(axum::extract::DefaultBodyLimit::max(
+                field::FIELD_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/field/visits/{id}/photos",
+            post(field::add_photo).layer(axum::extract::DefaultBodyLimit::max(
+                field::FIELD_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/field/visits/{id}/check-out",
+            post(field::check_out),
+        )
+        .route("/api/v1/field/consultations", post(field::log_consultation))
+        .route(
+            "/api/v1/field/activities",
+            post(field::log_activity).layer(axum::extract::DefaultBodyLimit::max(
+                field::FIELD_BODY_LIMIT,
+            )),
+        )
         .route("/api/v1/intake/suggest", post(intake::suggest))
         .route("/api/v1/intake/corrections", post(intake::corrections))
         .route("/api/openapi.json", get(openapi))

@@ -19,8 +19,31 @@ fn versioned(path: &str, content: &str) -> String {
     format!("{path}?v={}", &hash[..12])
 }
 
+/// The field app's script (`/m` only): the offline queue and its sync.
+const FIELD_JS: &str = include_str!("../../static/field.js");
+const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
+
 static CSS_URL: LazyLock<String> = LazyLock::new(|| versioned("/static/app.css", CSS));
 static JS_URL: LazyLock<String> = LazyLock::new(|| versioned("/static/app.js", JS));
+
+static FIELD_JS_URL: LazyLock<String> = LazyLock::new(|| versioned("/static/field.js", FIELD_JS));
+
+/// The service worker with this release's asset URLs, so a release replaces the kept copies.
+static WORKER: LazyLock<String> = LazyLock::new(|| {
+    let version = hejie_crypto::sm3_hex(format!("{CSS}{FIELD_JS}{SERVICE_WORKER}").as_bytes());
+    SERVICE_WORKER
+        .replace("__VERSION__", &version[..12])
+        .replace("__CSS__", css_url())
+        .replace("__JS__", field_js_url())
+});
+
+pub fn field_js_url() -> &'static str {
+    &FIELD_JS_URL
+}
+
+pub fn service_worker() -> &'static str {
+    &WORKER
+}
 
 pub fn css_url() -> &'static str {
     &CSS_URL
@@ -51,5 +74,16 @@ pub async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, CACHE),
         ],
         JS,
+    )
+}
+
+/// `GET /static/field.js`.
+pub async fn field_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        FIELD_JS,
     )
 }

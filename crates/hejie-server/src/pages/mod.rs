@@ -17,6 +17,8 @@ mod board;
 mod detail;
 mod error;
 mod evidence;
+mod field;
+mod field_app;
 mod filing;
 mod flow;
 pub mod form;
@@ -51,6 +53,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .route("/static/field.js", get(assets::field_js))
+        .route("/field/ledgers", get(field::ledgers))
+        .route("/field/map", get(field::map_page))
+        .route("/field/records/{id}", get(field::record))
+        .route("/field/records/{id}/follow-up", post(field::follow_up))
+        .route("/field/records/{id}/photos/{sha256}", get(field::photo))
+        .route("/m", get(field_app::show))
+        .route("/m/sw.js", get(field_app::service_worker))
+        .route("/m/manifest.webmanifest", get(field_app::manifest))
+        .route("/m/icon.svg", get(field_app::icon))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))

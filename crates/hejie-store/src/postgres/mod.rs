@@ -6,6 +6,7 @@
 
 mod accounts;
 mod documents;
+mod field;
 mod insight;
 mod models;
 mod warnings;
@@ -96,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "document_digest",
         include_str!("../../migrations/postgres/0013_document_digest.sql"),
+    ),
+    (
+        14,
+        "field",
+        include_str!("../../migrations/postgres/0014_field.sql"),
     ),
 ];
 

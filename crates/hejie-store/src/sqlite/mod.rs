@@ -11,6 +11,7 @@
 
 mod accounts;
 mod documents;
+mod field;
 mod insight;
 mod models;
 mod warnings;
@@ -110,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "document_digest",
         include_str!("../../migrations/sqlite/0013_document_digest.sql"),
+    ),
+    (
+        14,
+        "field",
+        include_str!("../../migrations/sqlite/0014_field.sql"),
     ),
 ];
 

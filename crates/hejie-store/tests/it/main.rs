@@ -5,6 +5,7 @@
 mod audit;
 mod contract;
 mod documents;
+mod field;
 mod fixture;
 mod harness;
 mod insight;
