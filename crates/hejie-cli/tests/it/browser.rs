@@ -482,6 +482,79 @@ impl Browser {
     async fn close(self) {
         let _ = self.c.close().await;
     }
+
+    /// Sends a Chrome DevTools Protocol command through chromedriver (network emulation,
+    /// geolocation, permissions).
+    async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.c
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// Turns the network off or on as DevTools' offline switch does: requests fail and the page
+    /// sees `navigator.onLine` change with `offline`/`online` events.
+    async fn set_offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+        )
+        .await;
+    }
+
+    /// Lets the page read this position through the Geolocation API.
+    async fn set_position(&self, lat: f64, lon: f64) {
+        let origin = self.base.clone();
+        self.cdp(
+            "Browser.grantPermissions",
+            json!({"permissions": ["geolocation"], "origin": origin}),
+        )
+        .await;
+        self.cdp(
+            "Emulation.setGeolocationOverride",
+            json!({"latitude": lat, "longitude": lon, "accuracy": 8}),
+        )
+        .await;
+    }
+
+    /// Runs an async script (`done` is its last argument's callback) and returns its value.
+    async fn run_async(&self, js: &str) -> serde_json::Value {
+        self.c
+            .execute_async(js, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script {js}: {e}"))
+    }
+}
+
+/// chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
+        )
+    }
 }
 
 /// A phone number nobody in the demo data has, different for every run.
@@ -1295,4 +1368,221 @@ async fn mediator_and_party_meet_in_the_online_room_with_video_and_chat() {
         "{timeline}"
     );
     m.close().await;
+}
+
+/// The field records `username` wrote, read from the demo's database.
+async fn field_rows_of(
+    store: &dyn hejie_store::Store,
+    username: &str,
+    kind: &str,
+) -> Vec<hejie_store::field::FieldRow> {
+    let users = store.users().await.expect("users");
+    let user = users
+        .iter()
+        .find(|u| u.username == username)
+        .unwrap_or_else(|| panic!("demo user {username}"));
+    store
+        .field_records(&hejie_store::field::FieldFilter {
+            actor_id: Some(user.id.to_string()),
+            kind: Some(kind.to_owned()),
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("field records")
+}
+
+/// Saves a PNG (a screenshot of the page) to stand for a photo taken with the phone's camera.
+async fn camera_photo(b: &Browser, dir: &Path, name: &str) -> String {
+    let png = b.c.screenshot().await.expect("screenshot");
+    let path = dir.join(name);
+    std::fs::write(&path, png).expect("write the photo");
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grid_worker_reports_offline_and_both_reports_sync_exactly_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = demo_url(&dir);
+    let photos = tempfile::tempdir().expect("photo dir");
+    let demo = Demo::start_in(dir);
+    let store = hejie_store::open(&url).await.expect("open the demo db");
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &demo.base).await;
+    let (lat, lon) = (29.012345, 119.512345);
+    b.set_position(lat, lon).await;
+    b.sign_in("t0v0g1").await;
+    b.goto("/m").await;
+    // The app is installable: a manifest, and a service worker that controls the page.
+    assert!(
+        b.exists("link[rel=manifest][href='/m/manifest.webmanifest']")
+            .await
+    );
+    let ready = b
+        .run_async(
+            "const done = arguments[arguments.length - 1]; \
+             navigator.serviceWorker.ready.then(r => done(!!r.active), () => done(false));",
+        )
+        .await;
+    assert_eq!(ready, json!(true), "the service worker is active");
+    // Reloaded once so the worker controls the page and keeps the app for offline use.
+    b.goto("/m").await;
+    b.wait_for_secs(
+        "navigator.serviceWorker.controller !== null",
+        "the service worker controls /m",
+        10,
+    )
+    .await;
+    let before = field_rows_of(store.as_ref(), "t0v0g1", "report")
+        .await
+        .len();
+
+    // No signal: the app still opens from the phone, and reports wait in the queue.
+    b.set_offline(true).await;
+    b.wait_for("!navigator.onLine", "the page knows it is offline")
+        .await;
+    b.goto("/m").await;
+    assert!(b.exists("#report-form").await, "the app opens offline");
+    assert_eq!(b.text("#m-net").await, "离线");
+
+    let photo1 = camera_photo(&b, photos.path(), "hazard.png").await;
+    b.click("input[name=ledger][value=hazard]").await;
+    b.select("#r-category", "消防安全").await;
+    b.fill("#r-text", "3号楼楼道堆放纸箱，堵塞消防通道").await;
+    b.find("#r-photo")
+        .await
+        .send_keys(&photo1)
+        .await
+        .expect("attach photo");
+    b.click("#report-form button[type=submit]").await;
+    b.wait_for(
+        "document.getElementById('m-queue-count').textContent === '1'",
+        "one queued",
+    )
+    .await;
+
+    let photo2 = camera_photo(&b, photos.path(), "dispute.png").await;
+    b.click("input[name=ledger][value=dispute]").await;
+    b.select("#r-category", "邻里纠纷").await;
+    b.fill("#r-text", "两户因楼道堆物争吵").await;
+    b.fill("#r-parties", "张大山\n李小河").await;
+    b.click("input[name=on_spot]").await;
+    b.fill("#r-record", "双方同意当天清理，互相道歉").await;
+    b.click("input[name=confirmed]").await;
+    b.find("#r-photo")
+        .await
+        .send_keys(&photo2)
+        .await
+        .expect("attach photo");
+    b.click("#report-form button[type=submit]").await;
+    b.wait_for(
+        "document.getElementById('m-queue-count').textContent === '2'",
+        "two queued",
+    )
+    .await;
+    assert!(b.text("#m-status").await.contains("联网后自动上报"));
+    b.shot("field-01-offline-queue").await;
+    assert_eq!(
+        field_rows_of(store.as_ref(), "t0v0g1", "report")
+            .await
+            .len(),
+        before,
+        "nothing reached the server while offline"
+    );
+    // What a lost answer would leave behind: the same two items, kept aside.
+    b.run_async(
+        "const done = arguments[arguments.length - 1]; \
+         hejieField.queue.all().then(items => { window.__kept = items; done(items.length); });",
+    )
+    .await;
+
+    // The signal returns: the queue is sent and emptied.
+    b.set_offline(false).await;
+    b.wait_for_secs(
+        "document.getElementById('m-queue-count').textContent === '0'",
+        "the queue synced",
+        20,
+    )
+    .await;
+    assert!(b.text("#m-status").await.contains("已同步2条记录"));
+    let rows = field_rows_of(store.as_ref(), "t0v0g1", "report").await;
+    assert_eq!(rows.len(), before + 2, "both reports arrived once");
+
+    // The answers were lost: the phone sends both again. Nothing new is recorded.
+    let resent = b
+        .run_async(
+            "const done = arguments[arguments.length - 1]; \
+             Promise.all(window.__kept.map(i => hejieField.queue.put(i))) \
+               .then(() => hejieField.sync()).then(done, e => done(String(e)));",
+        )
+        .await;
+    assert_eq!(resent, json!(2), "the server answered both repeats");
+    let again = field_rows_of(store.as_ref(), "t0v0g1", "report").await;
+    assert_eq!(
+        again.len(),
+        before + 2,
+        "a retried sync creates no duplicates"
+    );
+    assert_eq!(again, rows, "and changes nothing");
+
+    let hazard = rows
+        .iter()
+        .find(|r| r.summary.contains("堵塞消防通道"))
+        .expect("the hazard report");
+    assert_eq!(hazard.ledger.as_deref(), Some("hazard"));
+    assert_eq!(hazard.status, "open");
+    assert_eq!(hazard.photos, 1);
+    assert_eq!(
+        (hazard.lat_e6, hazard.lon_e6),
+        (Some(29_012_345), Some(119_512_345))
+    );
+    let dispute = rows
+        .iter()
+        .find(|r| r.summary.contains("楼道堆物"))
+        .expect("the dispute report");
+    assert_eq!(dispute.ledger.as_deref(), Some("dispute"));
+    assert_eq!(dispute.status, "resolved_on_spot");
+    assert_eq!(dispute.photos, 1);
+    let id = hejie_domain::field::RecordId::parse(&dispute.id).expect("id");
+    assert_eq!(
+        store.field_events(id).await.expect("events").len(),
+        2,
+        "filed and resolved on the spot, each once"
+    );
+    assert!(store.verify_field_log().await.expect("verify").is_empty());
+    b.shot("field-02-synced").await;
+
+    // The township sees them in the right ledgers, with the photo and the position.
+    b.goto("/").await;
+    b.sign_out().await;
+    b.sign_in("t0-centre").await;
+    b.goto("/field/ledgers?show=hazard").await;
+    let listed = b.texts("#field-rows tbody tr").await.join("\n");
+    assert!(listed.contains("3号楼楼道堆放纸箱"), "{listed}");
+    assert!(
+        !listed.contains("楼道堆物"),
+        "the dispute is not in the hazard ledger"
+    );
+    b.goto("/field/ledgers?show=dispute").await;
+    assert!(
+        b.texts("#field-rows tbody tr")
+            .await
+            .join("\n")
+            .contains("两户因楼道堆物争吵")
+    );
+    b.goto(&format!("/field/records/{}", hazard.id)).await;
+    assert_eq!(b.text("#position").await, "29.012345，119.512345");
+    let loaded = b
+        .run_async(
+            "const done = arguments[arguments.length - 1]; const img = document.querySelector('#photos img'); \
+             if (!img) return done(0); const ok = () => done(img.naturalWidth); \
+             if (img.complete) ok(); else img.onload = ok;",
+        )
+        .await;
+    assert!(
+        loaded.as_u64().unwrap_or(0) > 0,
+        "the photo shows: {loaded}"
+    );
+    b.shot("field-03-ledger-record").await;
+    b.close().await;
 }

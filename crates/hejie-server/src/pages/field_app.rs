@@ -90,7 +90,10 @@ async fn places(state: &AppState, user: &User, level: Level) -> Result<Vec<Place
     Ok(codes
         .into_iter()
         .map(|c| Place {
-            name: r.full_name(&c),
+            // Grid names already carry their village's (东门社区第1网格).
+            name: r
+                .division(&c)
+                .map_or_else(|| r.full_name(&c), |d| d.name.clone()),
             code: c.to_string(),
         })
         .collect())
@@ -229,6 +232,11 @@ pub async fn service_worker() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             // A new release's worker must be seen at once.
             (header::CACHE_CONTROL, "no-cache"),
+            // The app's address is `/m`, one step above the worker's own directory.
+            (
+                header::HeaderName::from_static("service-worker-allowed"),
+                "/m",
+            ),
         ],
         assets::service_worker(),
     )
