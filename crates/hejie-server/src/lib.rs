@@ -4,12 +4,14 @@
 
 pub mod agreement;
 pub mod api;
+pub mod areas;
 pub mod auth;
 pub mod cases;
 pub mod charts;
 pub mod court;
 pub mod dossier;
 pub mod download;
+pub mod duties;
 pub mod error;
 pub mod escalation;
 pub mod evidence;

@@ -786,3 +786,86 @@ pub async fn photo_response(
     )
         .into_response())
 }
+
+/// Which area.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AreaQuery {
+    /// A division code; defaults to the user's jurisdiction.
+    pub division: Option<String>,
+    /// `YYYY-MM` (compliance only); the current month by default.
+    pub month: Option<String>,
+}
+
+fn area_in_scope(
+    user: &hejie_domain::user::User,
+    asked: Option<&str>,
+) -> Result<DivisionCode, AppError> {
+    match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(user.jurisdiction.clone()),
+        Some(s) => {
+            let d =
+                DivisionCode::parse(s).map_err(|e| AppError::validation("division", e.message))?;
+            if user.covers(&d) {
+                Ok(d)
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+    }
+}
+
+/// The stored grid and village boundaries inside an area, as a GeoJSON FeatureCollection
+/// (`properties.code`, `name`, `level`, `version`).
+#[utoipa::path(get, path = "/api/v1/areas", tag = "field", params(AreaQuery),
+    responses((status = 200, content_type = "application/geo+json", body = Object),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn export_areas(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Params(q): Params<AreaQuery>,
+) -> Result<Response, AppError> {
+    let area = area_in_scope(&me.user, q.division.as_deref())?;
+    let body = crate::areas::export(&state, &area).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        body,
+    )
+        .into_response())
+}
+
+/// How many boundaries an import kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    pub imported: usize,
+}
+
+/// Import grid and village boundaries (administrators): a GeoJSON FeatureCollection whose
+/// features carry `properties.code` (12-digit village or 15-digit grid code) and a `Polygon` or
+/// `MultiPolygon` in WGS-84. Every feature is checked first; one bad feature imports nothing.
+#[utoipa::path(post, path = "/api/v1/areas", tag = "field",
+    request_body(content_type = "application/geo+json", content = Object),
+    responses((status = 200, body = Imported), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn import_areas(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    body: String,
+) -> Result<Json<Imported>, AppError> {
+    let imported = crate::areas::import(&state, &me.user, &body).await?;
+    Ok(Json(Imported { imported }))
+}
+
+/// The "四个至少" compliance of everyone assigned in an area for a month, with the records
+/// behind each duty, and the star rating of its grids.
+#[utoipa::path(get, path = "/api/v1/field/compliance", tag = "field", params(AreaQuery),
+    responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn compliance(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Params(q): Params<AreaQuery>,
+) -> Result<Json<crate::duties::Board>, AppError> {
+    let area = area_in_scope(&me.user, q.division.as_deref())?;
+    let month = crate::duties::month_of(&state, q.month.as_deref().unwrap_or_default())?;
+    Ok(Json(crate::duties::board(&state, &area, month).await?))
+}

@@ -71,7 +71,8 @@ impl From<QueryRejection> for AppError {
         warnings::list_warnings, warnings::act_on_warning,
         field::file_report, field::list, field::get, field::follow_up, field::log_patrol,
         field::check_in, field::add_photo, field::check_out, field::log_consultation,
-        field::log_activity, field::photo,
+        field::log_activity, field::photo, field::export_areas, field::import_areas,
+        field::compliance,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
         crate::open311::list_requests_xml, crate::open311::create_request_xml,
@@ -206,6 +207,13 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/api/v1/field/records", get(field::list))
+        .route("/api/v1/field/compliance", get(field::compliance))
+        .route(
+            "/api/v1/areas",
+            get(field::export_areas).post(field::import_areas).layer(
+                axum::extract::DefaultBodyLimit::max(field::FIELD_BODY_LIMIT),
+            ),
+        )
         .route("/api/v1/field/records/{id}", get(field::get))
         .route(
             "/api/v1/field/records/{id}/follow-up",

@@ -598,7 +598,19 @@ pub async fn map_page(
     } else {
         "在办案件"
     };
-    let data = map_data(&state, &area, by).await?;
+    let mut data = map_data(&state, &area, by).await?;
+    // A village's map shows each grid's stars (星级网格) for this month.
+    if area.level() == Level::Village {
+        let duties = crate::duties::load(&state).await?;
+        let month = crate::duties::month_of(&state, "")?;
+        let (start, end) = hejie_domain::quota::Period::Month.range_containing(month);
+        let ratings = crate::duties::ratings(&state, &area, start, end, &duties).await?;
+        for (unit, code) in data.units.iter_mut().zip(&data.codes) {
+            if let Some(g) = ratings.iter().find(|g| g.code == code.as_str()) {
+                unit.badge = hejie_domain::rating::stars_label(g.rating.stars);
+            }
+        }
+    }
     let name = state.reference().full_name(&area);
     let svg = map::render(
         &data.shapes,
@@ -626,4 +638,207 @@ pub async fn map_page(
         measure,
     };
     view::render(&page, StatusCode::OK)
+}
+
+#[derive(Debug)]
+struct DutyCell {
+    met: bool,
+    text: String,
+    evidence: Vec<(String, bool)>,
+}
+
+#[derive(Debug)]
+struct Group {
+    role: String,
+    duty_names: Vec<String>,
+    people: Vec<PersonRow>,
+    met: usize,
+}
+
+#[derive(Debug)]
+struct PersonRow {
+    name: String,
+    places: String,
+    period: String,
+    met: bool,
+    flagged: usize,
+    cells: Vec<DutyCell>,
+}
+
+#[derive(Debug)]
+struct GridRow {
+    name: String,
+    code: String,
+    stars: String,
+    score: String,
+    parts: String,
+}
+
+#[derive(Template)]
+#[template(path = "field_board.html")]
+struct BoardPage {
+    chrome: Chrome,
+    tab: &'static str,
+    division: String,
+    area: String,
+    month: String,
+    month_label: String,
+    crumbs: Vec<(String, String)>,
+    groups: Vec<Group>,
+    met: usize,
+    total: usize,
+    grids: Vec<GridRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    #[serde(default)]
+    division: String,
+    /// `YYYY-MM`; the current month by default.
+    #[serde(default)]
+    month: String,
+}
+
+/// `GET /field/board`: who met which duty this month, with the records behind each tick, and
+/// the grids' star ratings.
+pub async fn board(
+    State(state): State<AppState>,
+    PageUser(me): PageUser,
+    PageQuery(q): PageQuery<BoardQuery>,
+) -> Result<Response, PageError> {
+    let area = area_of(&me.user, &q.division)?;
+    let month = crate::duties::month_of(&state, &q.month)?;
+    let b = crate::duties::board(&state, &area, month).await?;
+    // One table per role, each with its own duties as columns.
+    let mut groups: Vec<Group> = Vec::new();
+    for p in &b.people {
+        let names: Vec<String> = p.duties.iter().map(|d| d.duty.clone()).collect();
+        let at = match groups.iter().position(|g| g.role == p.role) {
+            Some(i) => i,
+            None => {
+                groups.push(Group {
+                    role: p.role.clone(),
+                    duty_names: names.clone(),
+                    people: Vec::new(),
+                    met: 0,
+                });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[at];
+        g.met += usize::from(p.met);
+        let cells = g
+            .duty_names
+            .iter()
+            .map(|n| match p.duties.iter().find(|d| &d.duty == n) {
+                Some(d) => DutyCell {
+                    met: d.met,
+                    text: format!("{}/{}", d.done, d.required),
+                    evidence: d
+                        .evidence
+                        .iter()
+                        .take(5)
+                        .map(|id| (id.clone(), d.flagged.contains(id)))
+                        .collect(),
+                },
+                None => DutyCell {
+                    met: true,
+                    text: "—".to_owned(),
+                    evidence: Vec::new(),
+                },
+            })
+            .collect();
+        g.people.push(PersonRow {
+            name: p.name.clone(),
+            places: p.places.clone(),
+            period: p.period.clone(),
+            met: p.met,
+            flagged: p.flagged,
+            cells,
+        });
+    }
+    let grids = b
+        .grids
+        .iter()
+        .map(|g| GridRow {
+            name: g.name.clone(),
+            code: g.code.clone(),
+            stars: hejie_domain::rating::stars_label(g.rating.stars),
+            score: format!("{:.1}", g.rating.score),
+            parts: g
+                .rating
+                .parts
+                .iter()
+                .map(|p| format!("{} {}（{:.1}分）", p.name, p.detail, p.points))
+                .collect::<Vec<_>>()
+                .join("；"),
+        })
+        .collect();
+    let page = BoardPage {
+        chrome: Chrome::load(&state, &me, "“四个至少”考核", "field").await,
+        tab: "board",
+        crumbs: crumbs(&state, &me.user, &area, "/field/board"),
+        area: state.reference().full_name(&area),
+        division: area.to_string(),
+        month: format!("{:04}-{:02}", month.year(), u8::from(month.month())),
+        month_label: b.month.clone(),
+        met: b.people.iter().filter(|p| p.met).count(),
+        total: b.people.len(),
+        groups,
+        grids,
+    };
+    view::render(&page, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BoardExportQuery {
+    #[serde(default)]
+    division: String,
+    #[serde(default)]
+    month: String,
+    /// `csv` (default) or `xlsx`.
+    #[serde(default)]
+    format: String,
+}
+
+/// `GET /field/board/export`: the month's board as CSV or Excel (monthly review).
+pub async fn board_export(
+    State(state): State<AppState>,
+    PageUser(me): PageUser,
+    PageQuery(q): PageQuery<BoardExportQuery>,
+) -> Result<Response, PageError> {
+    let area = area_of(&me.user, &q.division)?;
+    let month = crate::duties::month_of(&state, &q.month)?;
+    let b = crate::duties::board(&state, &area, month).await?;
+    let name = state.reference().full_name(&area);
+    let table = crate::duties::table(&b, &name);
+    let stem = format!(
+        "四个至少考核-{name}-{:04}-{:02}",
+        month.year(),
+        u8::from(month.month())
+    );
+    let ascii = format!(
+        "field-duties-{:04}-{:02}",
+        month.year(),
+        u8::from(month.month())
+    );
+    let (bytes, ext, mime) = if q.format == "xlsx" {
+        (
+            crate::export::xlsx(&table).map_err(AppError::internal)?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    } else {
+        (
+            crate::export::csv(&table).into_bytes(),
+            "csv",
+            "text/csv; charset=utf-8",
+        )
+    };
+    Ok(crate::download::attachment(
+        bytes,
+        mime,
+        &format!("{ascii}.{ext}"),
+        &format!("{stem}.{ext}"),
+    ))
 }

@@ -8,6 +8,7 @@
 //! the public resident pages ([`form::PublicForm`]).
 
 mod admin;
+mod admin_field;
 mod admin_flow;
 mod admin_model;
 mod agreement;
@@ -56,6 +57,8 @@ pub fn router() -> Router<AppState> {
         .route("/static/field.js", get(assets::field_js))
         .route("/field/ledgers", get(field::ledgers))
         .route("/field/map", get(field::map_page))
+        .route("/field/board", get(field::board))
+        .route("/field/board/export", get(field::board_export))
         .route("/field/records/{id}", get(field::record))
         .route("/field/records/{id}/follow-up", post(field::follow_up))
         .route("/field/records/{id}/photos/{sha256}", get(field::photo))
@@ -69,6 +72,17 @@ pub fn router() -> Router<AppState> {
         .route("/admin/intake", get(admin::show))
         .route("/admin/intake/rules", post(admin::save_rules))
         .route("/admin/flow", get(admin_flow::show).post(admin_flow::save))
+        .route(
+            "/admin/field",
+            get(admin_field::show).post(admin_field::save),
+        )
+        .route(
+            "/admin/field/areas",
+            post(admin_field::import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::field::FIELD_BODY_LIMIT,
+            )),
+        )
+        .route("/admin/field/areas.geojson", get(admin_field::export))
         .route("/admin/model", get(admin_model::show))
         .route("/admin/model/retrain", post(admin_model::retrain))
         .route("/intake", get(intake::show).post(intake::submit))

@@ -1,0 +1,229 @@
+//! `/admin/field` 基层走访设置, for administrators: the "四个至少" quotas and the 星级网格 scoring
+//! as TOML (validated before anything is saved, every change kept with who and when), and the
+//! grids' and villages' boundaries: a GeoJSON import (each feature's `code` property names the
+//! division) and the export of what is stored.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hejie_domain::division::{DivisionCode, Level};
+use hejie_store::models::SettingChange;
+use serde::Deserialize;
+
+use super::PageError;
+use super::admin::{HistoryRow, admin_only, history};
+use super::form::{CsrfForm, PageQuery, PageUser};
+use super::view::{self, Chrome, Errors};
+use crate::areas;
+use crate::auth::CurrentUser;
+use crate::duties::{Duties, FIELD_DUTIES};
+use crate::error::AppError;
+use crate::state::AppState;
+
+const TITLE: &str = "基层走访设置";
+
+#[derive(Template)]
+#[template(path = "admin_field.html")]
+struct FieldSettingsPage {
+    chrome: Chrome,
+    tab: &'static str,
+    text: String,
+    default_text: String,
+    err: Errors,
+    notice: String,
+    geojson: String,
+    geo_err: Errors,
+    areas: usize,
+    grids: usize,
+    villages: usize,
+    history: Vec<HistoryRow>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    saved: Option<String>,
+    #[serde(default)]
+    imported: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GeoForm {
+    #[serde(default)]
+    geojson: String,
+}
+
+async fn current_text(state: &AppState) -> Result<String, AppError> {
+    Ok(match state.store.model(FIELD_DUTIES).await? {
+        Some((text, _)) => text,
+        None => Duties::default().to_text(),
+    })
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page has two forms, each shown again with what was typed and why it was refused"
+)]
+async fn page(
+    state: &AppState,
+    me: &CurrentUser,
+    text: String,
+    err: Errors,
+    notice: String,
+    geojson: String,
+    geo_err: Errors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let stored = state.store.areas(&me.user.jurisdiction).await?;
+    let p = FieldSettingsPage {
+        chrome: Chrome::load(state, me, TITLE, "admin").await,
+        tab: "field",
+        text,
+        default_text: Duties::default().to_text(),
+        err,
+        notice,
+        geojson,
+        geo_err,
+        areas: stored.len(),
+        grids: stored
+            .iter()
+            .filter(|a| a.division.level() == Level::Grid)
+            .count(),
+        villages: stored
+            .iter()
+            .filter(|a| a.division.level() == Level::Village)
+            .count(),
+        history: history(state, FIELD_DUTIES).await?,
+    };
+    view::render(&p, status)
+}
+
+/// `GET /admin/field`.
+pub async fn show(
+    State(state): State<AppState>,
+    PageUser(me): PageUser,
+    PageQuery(q): PageQuery<ShowQuery>,
+) -> Result<Response, PageError> {
+    admin_only(&me)?;
+    let notice = match (q.saved, q.imported) {
+        (Some(_), _) => "考核与评分规则已保存并生效。".to_owned(),
+        (None, Some(n)) => format!("已导入{n}个边界。"),
+        _ => String::new(),
+    };
+    let text = current_text(&state).await?;
+    page(
+        &state,
+        &me,
+        text,
+        Errors::none(),
+        notice,
+        String::new(),
+        Errors::none(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /admin/field`: validate and put the duties in force.
+pub async fn save(
+    State(state): State<AppState>,
+    form: CsrfForm<TextForm>,
+) -> Result<Response, PageError> {
+    let me = form.user;
+    admin_only(&me)?;
+    let text = form.form.text.replace("\r\n", "\n");
+    match Duties::parse(&text) {
+        Ok(_) => {
+            state
+                .store
+                .put_setting(&SettingChange {
+                    name: FIELD_DUTIES.to_owned(),
+                    body: text,
+                    digest: String::new(),
+                    changed_by: me.user.id.to_string(),
+                    changed_by_name: me.user.name.clone(),
+                    at: state.now(),
+                })
+                .await?;
+            tracing::info!(user = %me.user.username, "field duties changed");
+            Ok(view::see_other("/admin/field?saved=1"))
+        }
+        Err(e) => {
+            let err = Errors::new("text", e);
+            page(
+                &state,
+                &me,
+                text,
+                err,
+                String::new(),
+                String::new(),
+                Errors::none(),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /admin/field/areas`: import boundaries from GeoJSON text.
+pub async fn import(
+    State(state): State<AppState>,
+    form: CsrfForm<GeoForm>,
+) -> Result<Response, PageError> {
+    let me = form.user;
+    admin_only(&me)?;
+    match areas::import(&state, &me.user, &form.form.geojson).await {
+        Ok(n) => Ok(view::see_other(&format!("/admin/field?imported={n}"))),
+        Err(AppError::Validation { message, .. }) => {
+            let text = current_text(&state).await?;
+            page(
+                &state,
+                &me,
+                text,
+                Errors::none(),
+                String::new(),
+                form.form.geojson,
+                Errors::new("geojson", message),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(default)]
+    division: String,
+}
+
+/// `GET /admin/field/areas.geojson`: the stored boundaries inside the user's jurisdiction.
+pub async fn export(
+    State(state): State<AppState>,
+    PageUser(me): PageUser,
+    PageQuery(q): PageQuery<ExportQuery>,
+) -> Result<Response, PageError> {
+    let within = match q.division.trim() {
+        "" => me.user.jurisdiction.clone(),
+        s => DivisionCode::parse(s).map_err(|e| AppError::validation("division", e.message))?,
+    };
+    if !me.user.covers(&within) {
+        return Err(AppError::NotFound.into());
+    }
+    let body = areas::export(&state, &within).await?;
+    Ok(crate::download::attachment(
+        body,
+        "application/geo+json",
+        &format!("areas-{within}.geojson"),
+        &format!("网格边界-{within}.geojson"),
+    )
+    .into_response())
+}
