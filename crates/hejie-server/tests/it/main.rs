@@ -14,6 +14,7 @@ mod dossier;
 mod errors;
 mod escalation;
 mod evidence;
+mod field;
 mod flow;
 mod insight;
 mod intake;
