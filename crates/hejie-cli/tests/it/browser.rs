@@ -1586,3 +1586,148 @@ async fn grid_worker_reports_offline_and_both_reports_sync_exactly_once() {
     b.shot("field-03-ledger-record").await;
     b.close().await;
 }
+
+/// A point inside the village's stored boundary (its corners' mean: the demo's villages are
+/// convex) and one about 1.1 km north of its northernmost corner.
+async fn inside_and_outside(
+    store: &dyn hejie_store::Store,
+    village: &str,
+) -> ((f64, f64), (f64, f64)) {
+    let code = hejie_domain::division::DivisionCode::parse(village).expect("code");
+    let area = store
+        .area(&code)
+        .await
+        .expect("area")
+        .expect("the demo village has a boundary");
+    let g: serde_json::Value = serde_json::from_str(&area.geometry).expect("geojson");
+    let ring = g["coordinates"][0].as_array().expect("ring");
+    let corners: Vec<(f64, f64)> = ring[..ring.len() - 1]
+        .iter()
+        .map(|p| (p[1].as_f64().expect("lat"), p[0].as_f64().expect("lon")))
+        .collect();
+    let n = corners.len() as f64;
+    let inside = (
+        corners.iter().map(|c| c.0).sum::<f64>() / n,
+        corners.iter().map(|c| c.1).sum::<f64>() / n,
+    );
+    let north = corners.iter().map(|c| c.0).fold(f64::MIN, f64::max);
+    (inside, (north + 0.01, inside.1))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legal_advisor_checks_in_consults_and_checks_out_and_an_outside_check_in_is_flagged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = demo_url(&dir);
+    let photos = tempfile::tempdir().expect("photo dir");
+    let demo = Demo::start_in(dir);
+    let store = hejie_store::open(&url).await.expect("open the demo db");
+    let users = store.users().await.expect("users");
+    let lawyer = users
+        .iter()
+        .find(|u| u.username == "t0v0-lawyer")
+        .expect("the demo's legal advisor");
+    let village = lawyer.jurisdiction.to_string();
+    let (inside, outside) = inside_and_outside(store.as_ref(), &village).await;
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &demo.base).await;
+    b.set_position(inside.0, inside.1).await;
+    b.sign_in("t0v0-lawyer").await;
+    b.goto("/m").await;
+    let visits_before = field_rows_of(store.as_ref(), "t0v0-lawyer", "visit")
+        .await
+        .len();
+
+    // Check in inside the village, with a live photo.
+    b.select("#v-village", &village).await;
+    let photo = camera_photo(&b, photos.path(), "checkin.png").await;
+    b.find("#v-photo")
+        .await
+        .send_keys(&photo)
+        .await
+        .expect("attach photo");
+    b.submit("#checkin-form button[type=submit]").await;
+    b.wait_for("document.getElementById('open-visit')", "the open visit")
+        .await;
+    assert!(
+        b.text("#m-status")
+            .await
+            .contains("已签到：在村（社区）范围内")
+    );
+    assert!(b.text("#open-visit").await.contains("在村（社区）范围内"));
+
+    // A consultation during the visit, then the check-out with the work log.
+    b.select("#c-village", &village).await;
+    b.fill("#c-asker", "村民赵某").await;
+    b.fill("#c-question", "承包地被邻居占用了怎么办？").await;
+    b.fill("#c-answer", "先协商，协商不成可申请村调委会调解")
+        .await;
+    b.click("#consult-form button[type=submit]").await;
+    b.wait_for_secs(
+        "document.getElementById('m-status').textContent.indexOf('已同步1条记录') >= 0",
+        "the consultation synced",
+        10,
+    )
+    .await;
+    b.fill("#v-log", "进村走访，解答土地承包咨询一次").await;
+    b.submit("#checkout-form button[type=submit]").await;
+    b.wait_for("document.getElementById('checkin-form')", "checked out")
+        .await;
+    assert!(b.text("#m-status").await.contains("已签退"));
+    b.shot("field-04-advisor-checked-out").await;
+
+    let visits = field_rows_of(store.as_ref(), "t0v0-lawyer", "visit").await;
+    assert_eq!(visits.len(), visits_before + 1);
+    let first = &visits[0];
+    assert_eq!(
+        (first.status.as_str(), first.flagged, first.photos),
+        ("checked_out", false, 1)
+    );
+    let consults = field_rows_of(store.as_ref(), "t0v0-lawyer", "consultation").await;
+    assert!(
+        consults
+            .iter()
+            .any(|c| c.summary == "承包地被邻居占用了怎么办？")
+    );
+
+    // Checked in 1 km outside the village: recorded, and flagged.
+    b.set_position(outside.0, outside.1).await;
+    b.goto("/m").await;
+    b.select("#v-village", &village).await;
+    b.submit("#checkin-form button[type=submit]").await;
+    b.wait_for("document.getElementById('open-visit')", "the open visit")
+        .await;
+    let notice = b.text("#m-status").await;
+    assert!(
+        notice.contains("超出允许范围") && notice.contains("已标记待核实"),
+        "{notice}"
+    );
+    b.shot("field-05-advisor-outside").await;
+    b.fill("#v-log", "在镇上开会后补签").await;
+    b.submit("#checkout-form button[type=submit]").await;
+    b.wait_for("document.getElementById('checkin-form')", "checked out")
+        .await;
+    let visits = field_rows_of(store.as_ref(), "t0v0-lawyer", "visit").await;
+    let flagged = visits
+        .iter()
+        .find(|v| v.flagged && v.summary == "在镇上开会后补签")
+        .expect("the outside visit, flagged");
+
+    // The township's board shows the flag on the advisor's sweep visits, linked to the record.
+    b.goto("/").await;
+    b.sign_out().await;
+    b.sign_in("t0-centre").await;
+    b.goto("/field/board").await;
+    let link = format!("a.evidence-flagged[href='/field/records/{}']", flagged.id);
+    assert!(
+        b.exists(&link).await,
+        "the flagged check-in is on the board"
+    );
+    let row = b.text(&format!("tr[data-person='{}']", lawyer.name)).await;
+    assert!(row.contains("位置待核实"), "{row}");
+    b.shot_of("field-06-board", "table.duty-board").await;
+    b.click(&link).await;
+    b.wait_for("document.getElementById('flag')", "the record page")
+        .await;
+    assert!(b.text("#flag").await.contains("超出村（社区）范围"));
+    b.close().await;
+}
