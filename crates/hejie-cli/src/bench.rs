@@ -32,6 +32,12 @@ pub struct Args {
     /// Open cases held by one village committee for the work-queue run; 0 skips it.
     #[arg(long, default_value_t = 0)]
     queue_cases: usize,
+    /// Queued field reports (each with a photo thumbnail) one phone syncs and re-sends; 0 skips.
+    #[arg(long, default_value_t = 0)]
+    field_reports: usize,
+    /// Grids of the county whose SVG map is built and rendered; 0 skips.
+    #[arg(long, default_value_t = 0)]
+    map_grids: usize,
     /// Skip the intake classifier run.
     #[arg(long)]
     skip_classifier: bool,
@@ -111,6 +117,16 @@ pub async fn run(args: Args) -> Result<()> {
             pg_schemas.push(schema);
             gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "postgres").await?;
         }
+    }
+    if args.field_reports > 0 {
+        println!();
+        println!("field report sync (SQLite, real HTTP server in this process):");
+        crate::bench_field::sync(&args.dir, args.field_reports).await?;
+    }
+    if args.map_grids > 0 {
+        println!();
+        println!("grid map (SQLite):");
+        crate::bench_field::map(&args.dir, args.map_grids).await?;
     }
     if args.jobs > 0 || args.queue_cases > 0 {
         println!();

@@ -1,6 +1,7 @@
 //! `hejie`: the one binary of hejie (和解).
 
 mod bench;
+mod bench_field;
 mod bench_work;
 mod config;
 mod demo;

@@ -6,7 +6,12 @@
 
 use std::fmt::Write as _;
 
-use hejie_domain::geo::{Area, LonLat};
+use hejie_domain::division::{DivisionCode, Level};
+use hejie_domain::geo::{Area, Geometry, LonLat};
+use hejie_store::field::FieldFilter;
+
+use crate::error::AppError;
+use crate::state::AppState;
 
 /// One shape on the map.
 #[derive(Debug, Clone)]
@@ -220,6 +225,117 @@ pub fn render(
     }
     svg.push_str("</g></svg>");
     svg
+}
+
+/// What the map shows of an area: its grids grouped into the units one level below it, each
+/// with its count and link. Shared by the page and the benchmark.
+#[derive(Debug)]
+pub struct MapData {
+    pub shapes: Vec<Shape>,
+    /// The units' own boundaries where they are stored (villages), drawn as borders.
+    pub outlines: Vec<Area>,
+    pub units: Vec<Unit>,
+    pub codes: Vec<DivisionCode>,
+    /// Grids of the area with no boundary on file.
+    pub missing: usize,
+}
+
+/// Builds the map of `area` measured `by` (`cases` or `hazards`).
+pub async fn data(state: &AppState, area: &DivisionCode, by: &str) -> Result<MapData, AppError> {
+    let r = state.reference();
+    let child_level = area.level().child().unwrap_or(Level::Grid);
+    let counts: Vec<(String, u64)> = if by == "hazards" {
+        let rows = state
+            .store
+            .field_records(&FieldFilter {
+                within: Some(area.clone()),
+                kind: Some("report".to_owned()),
+                ledger: Some("hazard".to_owned()),
+                status: Some("open".to_owned()),
+                limit: 100_000,
+                ..FieldFilter::default()
+            })
+            .await?;
+        rows.into_iter().map(|row| (row.division, 1)).collect()
+    } else {
+        state.store.open_cases_by_place(area).await?
+    };
+    // Units: the divisions one level down (the grids themselves inside a village).
+    let mut codes: Vec<DivisionCode> = r.tree.children(area).map(|d| d.code.clone()).collect();
+    if area.level() == Level::Grid {
+        codes = vec![area.clone()];
+    }
+    codes.sort();
+    let index = |d: &DivisionCode| -> Option<usize> {
+        let unit = if area.level() == Level::Grid {
+            d.clone()
+        } else {
+            d.ancestor_at(child_level).unwrap_or_else(|| d.clone())
+        };
+        codes.binary_search(&unit).ok()
+    };
+    let mut values = vec![0_u64; codes.len()];
+    for (place, n) in counts {
+        if let Some(i) = DivisionCode::parse(&place).ok().as_ref().and_then(index) {
+            values[i] += n;
+        }
+    }
+    let stored = state.store.areas(area).await?;
+    let mut shapes = Vec::new();
+    let mut outlines = Vec::new();
+    let mut grids = 0;
+    for a in &stored {
+        if a.division.level() != Level::Grid {
+            if a.division.level() == child_level
+                && let Ok(g) = serde_json::from_str::<Geometry>(&a.geometry)
+                && let Ok(area) = Area::from_geometry(&g)
+            {
+                outlines.push(area);
+            }
+            continue;
+        }
+        grids += 1;
+        let (Some(unit), Ok(g)) = (
+            index(&a.division),
+            serde_json::from_str::<Geometry>(&a.geometry),
+        ) else {
+            continue;
+        };
+        if let Ok(area) = Area::from_geometry(&g) {
+            shapes.push(Shape { area, unit });
+        }
+    }
+    let all_grids = r
+        .tree
+        .subtree(area)
+        .filter(|d| d.code.level() == Level::Grid)
+        .count();
+    let units = codes
+        .iter()
+        .zip(&values)
+        .map(|(c, v)| Unit {
+            name: r
+                .division(c)
+                .map_or_else(|| c.to_string(), |d| d.name.clone()),
+            value: *v,
+            href: if c.level() == Level::Grid {
+                format!(
+                    "/field/ledgers?division={c}&show={}",
+                    if by == "hazards" { "hazard" } else { "dispute" }
+                )
+            } else {
+                format!("/field/map?division={c}&by={by}")
+            },
+            badge: String::new(),
+        })
+        .collect();
+    Ok(MapData {
+        shapes,
+        outlines,
+        units,
+        codes,
+        missing: all_grids.saturating_sub(grids),
+    })
 }
 
 #[cfg(test)]
