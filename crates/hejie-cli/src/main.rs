@@ -479,9 +479,26 @@ async fn audit_verify(store: &dyn Store) -> Result<ExitCode> {
     if let Some(h) = &report.latest_checkpoint {
         println!("latest checkpoint hash: {h}");
     }
+    // The field log (grid workers' and advisors' records) is chained the same way.
+    let field = store
+        .verify_field_log()
+        .await
+        .context("verifying the field log")?;
+    if field.is_empty() {
+        println!("OK: the field log is intact");
+    } else {
+        println!("TAMPERED: field log: {}", field[0]);
+        for p in field.iter().skip(1).take(20) {
+            println!("  also: {p}");
+        }
+    }
     if report.is_intact() {
         println!("OK: the case log is intact");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if field.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     let first = &report.problems[0];
     println!("TAMPERED: first bad event: {first}");

@@ -401,3 +401,99 @@ pub async fn become_case(
     .await?;
     Ok(Some(row))
 }
+
+/// Who is put where, as an administrator types it.
+#[derive(Debug, Clone, Default)]
+pub struct AssignInput {
+    pub username: String,
+    pub division: String,
+    /// `YYYY-MM-DD`.
+    pub starts: String,
+    /// `YYYY-MM-DD`, or empty for open-ended.
+    pub ends: String,
+}
+
+fn parse_day(field: &'static str, s: &str) -> Result<time::Date, AppError> {
+    let bad = || AppError::validation(field, "日期格式应为 YYYY-MM-DD，例如 2026-01-01");
+    let mut parts = s.trim().splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let month = time::Month::try_from(m.parse::<u8>().map_err(|_| bad())?).map_err(|_| bad())?;
+    time::Date::from_calendar_date(
+        y.parse().map_err(|_| bad())?,
+        month,
+        d.parse().map_err(|_| bad())?,
+    )
+    .map_err(|_| bad())
+}
+
+/// Assigns a grid worker to a grid, or contracts a legal advisor or judicial general advisor
+/// to a village (一村/一社区一法律顾问) for a period. Administrators only, inside their
+/// jurisdiction; the kind follows from the person's role and must fit the division's level.
+pub async fn assign(
+    state: &AppState,
+    admin: &User,
+    input: &AssignInput,
+) -> Result<hejie_store::field::Assignment, AppError> {
+    use hejie_domain::authz::{Action, role_may};
+    use hejie_domain::user::Role;
+    if !role_may(admin.role, Action::Administer) {
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: "只有系统管理员可以安排派驻".to_owned(),
+        });
+    }
+    let r = state.reference();
+    let person = r
+        .users
+        .iter()
+        .find(|u| u.username == input.username.trim())
+        .ok_or_else(|| AppError::validation("username", "没有这个账号"))?;
+    let (kind, level, what) = match person.role {
+        Role::GridWorker => ("grid_worker", Level::Grid, "网格"),
+        Role::LegalAdvisor => ("legal_advisor", Level::Village, "村（社区）"),
+        Role::JudicialGeneralAdvisor => ("judicial_general_advisor", Level::Village, "村（社区）"),
+        _ => {
+            return Err(AppError::validation(
+                "username",
+                "只能派驻网格员、法律顾问和司法总顾问",
+            ));
+        }
+    };
+    let division = DivisionCode::parse(&input.division)
+        .map_err(|e| AppError::validation("division", e.message))?;
+    if division.level() != level || r.division(&division).is_none() {
+        return Err(AppError::validation(
+            "division",
+            format!(
+                "{}应派驻到{what}，请选择一个已建立的{what}",
+                person.role.label()
+            ),
+        ));
+    }
+    if !admin.covers(&division) {
+        return Err(AppError::validation("division", "所选区划不在您的辖区内"));
+    }
+    let starts = parse_day("starts", &input.starts)?;
+    let ends = match input.ends.trim() {
+        "" => None,
+        s => Some(parse_day("ends", s)?),
+    };
+    if ends.is_some_and(|e| e < starts) {
+        return Err(AppError::validation("ends", "聘期结束日期早于开始日期"));
+    }
+    let iso = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let assignment = hejie_store::field::Assignment {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: kind.to_owned(),
+        division,
+        user_id: person.id.to_string(),
+        starts: iso(starts),
+        ends: ends.map(iso),
+        created_by: admin.id.to_string(),
+        created_at: state.now(),
+    };
+    state.store.put_assignment(&assignment).await?;
+    Ok(assignment)
+}

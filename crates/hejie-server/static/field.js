@@ -461,6 +461,22 @@
     });
   }
 
+  var visitPhoto = document.getElementById("visit-photo-form");
+  if (visitPhoto) {
+    visitPhoto.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      photosOf(visitPhoto).then(function (photos) {
+        if (!photos[0]) throw new Error("请先拍摄照片");
+        var fd = new FormData();
+        fd.append("photo", photos[0], "visit.jpg");
+        return postNow("/api/v1/field/visits/" + visitPhoto.getAttribute("data-visit") + "/photos", fd, false);
+      }).then(function (b) {
+        say("照片已上传（本次走访共" + b.photos + "张）");
+        visitPhoto.reset();
+      }, function (e) { say(e.message, true); });
+    });
+  }
+
   var notice = sessionStorage.getItem("hejie-checkin-notice");
   if (notice) {
     sessionStorage.removeItem("hejie-checkin-notice");

@@ -1654,6 +1654,20 @@ async fn legal_advisor_checks_in_consults_and_checks_out_and_an_outside_check_in
             .contains("已签到：在村（社区）范围内")
     );
     assert!(b.text("#open-visit").await.contains("在村（社区）范围内"));
+    // Another live photo during the visit.
+    let more = camera_photo(&b, photos.path(), "visit.png").await;
+    b.find("#v-more-photo")
+        .await
+        .send_keys(&more)
+        .await
+        .expect("attach photo");
+    b.click("#visit-photo-form button[type=submit]").await;
+    b.wait_for_secs(
+        "document.getElementById('m-status').textContent.indexOf('本次走访共2张') >= 0",
+        "the photo uploaded",
+        10,
+    )
+    .await;
 
     // A consultation during the visit, then the check-out with the work log.
     b.select("#c-village", &village).await;
@@ -1680,7 +1694,7 @@ async fn legal_advisor_checks_in_consults_and_checks_out_and_an_outside_check_in
     let first = &visits[0];
     assert_eq!(
         (first.status.as_str(), first.flagged, first.photos),
-        ("checked_out", false, 1)
+        ("checked_out", false, 2)
     );
     let consults = field_rows_of(store.as_ref(), "t0v0-lawyer", "consultation").await;
     assert!(

@@ -869,3 +869,72 @@ pub async fn compliance(
     let month = crate::duties::month_of(&state, q.month.as_deref().unwrap_or_default())?;
     Ok(Json(crate::duties::board(&state, &area, month).await?))
 }
+
+/// An assignment to make: a grid worker to a grid, an advisor to a village for a period.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    pub username: String,
+    /// 15-digit grid code for a grid worker, 12-digit village code for an advisor.
+    pub division: String,
+    /// `YYYY-MM-DD`.
+    pub starts: String,
+    /// `YYYY-MM-DD`; open-ended when absent.
+    pub ends: Option<String>,
+}
+
+/// An assignment as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentView {
+    pub id: String,
+    /// `grid_worker`, `legal_advisor`, `judicial_general_advisor`.
+    pub kind: String,
+    pub division: String,
+    pub user_id: String,
+    pub starts: String,
+    pub ends: Option<String>,
+}
+
+impl From<hejie_store::field::Assignment> for AssignmentView {
+    fn from(a: hejie_store::field::Assignment) -> Self {
+        AssignmentView {
+            id: a.id,
+            kind: a.kind,
+            division: a.division.to_string(),
+            user_id: a.user_id,
+            starts: a.starts,
+            ends: a.ends,
+        }
+    }
+}
+
+/// Assignments inside an area.
+#[utoipa::path(get, path = "/api/v1/field/assignments", tag = "field", params(AreaQuery),
+    responses((status = 200, body = Vec<AssignmentView>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn assignments(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Params(q): Params<AreaQuery>,
+) -> Result<Json<Vec<AssignmentView>>, AppError> {
+    let area = area_in_scope(&me.user, q.division.as_deref())?;
+    let list = state.store.assignments(&area).await?;
+    Ok(Json(list.into_iter().map(AssignmentView::from).collect()))
+}
+
+/// Assign a grid worker to a grid or contract an advisor to a village (administrators).
+#[utoipa::path(post, path = "/api/v1/field/assignments", tag = "field", request_body = AssignRequest,
+    responses((status = 201, body = AssignmentView), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Body(req): Body<AssignRequest>,
+) -> Result<(StatusCode, Json<AssignmentView>), AppError> {
+    let input = field::AssignInput {
+        username: req.username,
+        division: req.division,
+        starts: req.starts,
+        ends: req.ends.unwrap_or_default(),
+    };
+    let a = field::assign(&state, &me.user, &input).await?;
+    Ok((StatusCode::CREATED, Json(AssignmentView::from(a))))
+}

@@ -72,7 +72,7 @@ impl From<QueryRejection> for AppError {
         field::file_report, field::list, field::get, field::follow_up, field::log_patrol,
         field::check_in, field::add_photo, field::check_out, field::log_consultation,
         field::log_activity, field::photo, field::export_areas, field::import_areas,
-        field::compliance,
+        field::compliance, field::assignments, field::assign,
         crate::open311::services_json, crate::open311::services_xml,
         crate::open311::list_requests_json, crate::open311::create_request_json,
         crate::open311::list_requests_xml, crate::open311::create_request_xml,
@@ -208,6 +208,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/field/records", get(field::list))
         .route("/api/v1/field/compliance", get(field::compliance))
+        .route(
+            "/api/v1/field/assignments",
+            get(field::assignments).post(field::assign),
+        )
         .route(
             "/api/v1/areas",
             get(field::export_areas).post(field::import_areas).layer(

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hejie_domain::division::{DivisionCode, Level};
+use hejie_domain::user::Role;
 use hejie_store::models::SettingChange;
 use serde::Deserialize;
 
@@ -38,6 +39,18 @@ struct FieldSettingsPage {
     grids: usize,
     villages: usize,
     history: Vec<HistoryRow>,
+    assignments: Vec<AssignmentRow>,
+    people: Vec<(String, String)>,
+    places: Vec<(String, String)>,
+    assign_err: Errors,
+}
+
+#[derive(Debug)]
+struct AssignmentRow {
+    who: String,
+    role: String,
+    place: String,
+    period: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -46,12 +59,26 @@ pub struct ShowQuery {
     saved: Option<String>,
     #[serde(default)]
     imported: Option<usize>,
+    #[serde(default)]
+    assigned: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct TextForm {
     #[serde(default)]
     text: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    division: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,9 +106,53 @@ async fn page(
     notice: String,
     geojson: String,
     geo_err: Errors,
+    assign_err: Errors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let stored = state.store.areas(&me.user.jurisdiction).await?;
+    let r = state.reference();
+    let assignments = state
+        .store
+        .assignments(&me.user.jurisdiction)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let who = r.users.iter().find(|u| u.id.to_string() == a.user_id);
+            AssignmentRow {
+                who: who.map_or_else(
+                    || a.user_id.clone(),
+                    |u| format!("{}（{}）", u.name, u.username),
+                ),
+                role: who.map_or("", |u| u.role.label()).to_owned(),
+                place: r
+                    .division(&a.division)
+                    .map_or_else(|| a.division.to_string(), |d| d.name.clone()),
+                period: format!("{} 至 {}", a.starts, a.ends.as_deref().unwrap_or("长期")),
+            }
+        })
+        .collect();
+    let people = r
+        .users
+        .iter()
+        .filter(|u| {
+            matches!(
+                u.role,
+                Role::GridWorker | Role::LegalAdvisor | Role::JudicialGeneralAdvisor
+            ) && me.user.jurisdiction.contains(&u.jurisdiction)
+        })
+        .map(|u| {
+            (
+                u.username.clone(),
+                format!("{} · {}（{}）", u.name, u.role.label(), u.username),
+            )
+        })
+        .collect();
+    let places = r
+        .tree
+        .subtree(&me.user.jurisdiction)
+        .filter(|d| matches!(d.code.level(), Level::Village | Level::Grid))
+        .map(|d| (d.code.to_string(), format!("{} {}", d.name, d.code)))
+        .collect();
     let p = FieldSettingsPage {
         chrome: Chrome::load(state, me, TITLE, "admin").await,
         tab: "field",
@@ -101,6 +172,10 @@ async fn page(
             .filter(|a| a.division.level() == Level::Village)
             .count(),
         history: history(state, FIELD_DUTIES).await?,
+        assignments,
+        people,
+        places,
+        assign_err,
     };
     view::render(&p, status)
 }
@@ -112,9 +187,10 @@ pub async fn show(
     PageQuery(q): PageQuery<ShowQuery>,
 ) -> Result<Response, PageError> {
     admin_only(&me)?;
-    let notice = match (q.saved, q.imported) {
-        (Some(_), _) => "考核与评分规则已保存并生效。".to_owned(),
-        (None, Some(n)) => format!("已导入{n}个边界。"),
+    let notice = match (q.saved, q.imported, q.assigned) {
+        (Some(_), _, _) => "考核与评分规则已保存并生效。".to_owned(),
+        (None, Some(n), _) => format!("已导入{n}个边界。"),
+        (None, None, Some(_)) => "派驻已保存。".to_owned(),
         _ => String::new(),
     };
     let text = current_text(&state).await?;
@@ -125,6 +201,7 @@ pub async fn show(
         Errors::none(),
         notice,
         String::new(),
+        Errors::none(),
         Errors::none(),
         StatusCode::OK,
     )
@@ -165,6 +242,7 @@ pub async fn save(
                 String::new(),
                 String::new(),
                 Errors::none(),
+                Errors::none(),
                 StatusCode::BAD_REQUEST,
             )
             .await
@@ -191,6 +269,41 @@ pub async fn import(
                 String::new(),
                 form.form.geojson,
                 Errors::new("geojson", message),
+                Errors::none(),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/field/assignments`: put a grid worker in a grid or an advisor in a village.
+pub async fn assign(
+    State(state): State<AppState>,
+    form: CsrfForm<AssignForm>,
+) -> Result<Response, PageError> {
+    let me = form.user;
+    admin_only(&me)?;
+    let input = crate::field::AssignInput {
+        username: form.form.username,
+        division: form.form.division,
+        starts: form.form.starts,
+        ends: form.form.ends,
+    };
+    match crate::field::assign(&state, &me.user, &input).await {
+        Ok(_) => Ok(view::see_other("/admin/field?assigned=1")),
+        Err(AppError::Validation { field, message }) => {
+            let text = current_text(&state).await?;
+            page(
+                &state,
+                &me,
+                text,
+                Errors::none(),
+                String::new(),
+                String::new(),
+                Errors::none(),
+                Errors::new(&field, message),
                 StatusCode::BAD_REQUEST,
             )
             .await

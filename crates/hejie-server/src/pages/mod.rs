@@ -83,6 +83,7 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/admin/field/areas.geojson", get(admin_field::export))
+        .route("/admin/field/assignments", post(admin_field::assign))
         .route("/admin/model", get(admin_model::show))
         .route("/admin/model/retrain", post(admin_model::retrain))
         .route("/intake", get(intake::show).post(intake::submit))

@@ -412,21 +412,14 @@ async fn an_advisor_checked_in_outside_the_village_is_flagged_on_the_compliance_
     .expect(201);
 
     let clerk = app.bearer("a-window_clerk").await;
-    // The advisor is contracted to the village for the year.
-    app.state
-        .store
-        .put_assignment(&hejie_store::field::Assignment {
-            id: new_id(),
-            kind: "legal_advisor".to_owned(),
-            division: hejie_domain::division::DivisionCode::parse(VILLAGE_A).expect("code"),
-            user_id: app.fx.user("a-legal_advisor").id.to_string(),
-            starts: "2000-01-01".to_owned(),
-            ends: None,
-            created_by: "tests".to_owned(),
-            created_at: hejie_store::now(),
-        })
-        .await
-        .expect("assign");
+    // The advisor is contracted to the village.
+    app.post_json(
+        &admin,
+        "/api/v1/field/assignments",
+        &json!({"username": "a-legal_advisor", "division": VILLAGE_A, "starts": "2000-01-01"}),
+    )
+    .await
+    .expect(201);
     let board = app
         .get(&clerk, "/api/v1/field/compliance")
         .await
@@ -452,4 +445,118 @@ async fn an_advisor_checked_in_outside_the_village_is_flagged_on_the_compliance_
     assert_eq!(duty("法治讲座")["met"], false);
     assert_eq!(person["met"], false);
     assert_eq!(person["flagged"], 1);
+}
+
+#[tokio::test]
+async fn assignments_fit_the_role_the_level_and_the_period() {
+    let app = TestApp::new().await;
+    let admin = app.bearer("county-admin").await;
+    let check = |body: Value, field: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let err = app
+                .post_json(&admin, "/api/v1/field/assignments", &body)
+                .await
+                .expect_error(400, "validation");
+            assert_eq!(err["field"], field, "{body} → {err}");
+        }
+    };
+    let body = |user: &str, division: &str, starts: &str, ends: Option<&str>| json!({"username": user, "division": division, "starts": starts, "ends": ends});
+    check(
+        body("a-legal_advisor", GRID_A, "2026-01-01", None),
+        "division",
+    )
+    .await;
+    check(
+        body("a-grid_worker", VILLAGE_A, "2026-01-01", None),
+        "division",
+    )
+    .await;
+    check(
+        body("a-window_clerk", VILLAGE_A, "2026-01-01", None),
+        "username",
+    )
+    .await;
+    check(body("nobody", VILLAGE_A, "2026-01-01", None), "username").await;
+    check(
+        body("a-legal_advisor", VILLAGE_A, "2026-13-01", None),
+        "starts",
+    )
+    .await;
+    check(
+        body(
+            "a-legal_advisor",
+            VILLAGE_A,
+            "2026-06-01",
+            Some("2026-05-31"),
+        ),
+        "ends",
+    )
+    .await;
+    let clerk = app.bearer("a-window_clerk").await;
+    app.post_json(
+        &clerk,
+        "/api/v1/field/assignments",
+        &body("a-legal_advisor", VILLAGE_A, "2026-01-01", None),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let made = app
+        .post_json(
+            &admin,
+            "/api/v1/field/assignments",
+            &body(
+                "a-legal_advisor",
+                VILLAGE_A,
+                "2026-01-01",
+                Some("2026-12-31"),
+            ),
+        )
+        .await
+        .expect(201);
+    assert_eq!(made["kind"], "legal_advisor");
+    let listed = app
+        .get(&clerk, "/api/v1/field/assignments")
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["ends"], "2026-12-31");
+}
+
+#[tokio::test]
+async fn a_patrol_log_keeps_its_track_and_visits_and_a_repeat_records_nothing() {
+    let app = TestApp::new().await;
+    let worker = app.bearer("a-grid_worker").await;
+    let id = new_id();
+    let start = (hejie_store::now().micros() / 1000 - 3_600_000) as f64;
+    let body = json!({
+        "id": id, "grid": GRID_A, "started_at": start, "ended_at": start + 3_000_000.0,
+        "track": [
+            {"lat": 29.101, "lon": 119.601, "at": start + 600_000.0},
+            {"lat": 29.100, "lon": 119.600, "at": start},
+        ],
+        "visits": [{"household": "独居老人王某", "note": "身体尚好", "at": start + 1_200_000.0}],
+        "note": "无异常"
+    });
+    let first = app
+        .post_json(&worker, "/api/v1/field/patrols", &body)
+        .await
+        .expect(201);
+    assert_eq!(first["record"]["kind_label"], "巡查日志");
+    assert_eq!(first["record"]["summary"], "巡查轨迹2个点，走访1户：无异常");
+    // The track is kept in time order: the record's position is where the patrol began.
+    assert_eq!(first["record"]["latitude"], 29.1);
+    app.post_json(&worker, "/api/v1/field/patrols", &body)
+        .await
+        .expect(200);
+    assert_eq!(events_of(&app, &id).await, 1);
+    let mut backwards = body.clone();
+    backwards["id"] = json!(new_id());
+    backwards["ended_at"] = json!(start - 1.0);
+    let err = app
+        .post_json(&worker, "/api/v1/field/patrols", &backwards)
+        .await
+        .expect_error(400, "validation");
+    assert_eq!(err["field"], "ended_at");
 }
