@@ -57,6 +57,23 @@ pub fn visible(user: &User, division: &str, actor_id: &str) -> bool {
     actor_id == user.id.to_string() || DivisionCode::parse(division).is_ok_and(|d| user.covers(&d))
 }
 
+/// The area a page or request is about: the one asked for when the user's jurisdiction covers
+/// it ("not found" otherwise, so other areas do not leak), else the user's own.
+pub fn area_in_scope(user: &User, asked: Option<&str>) -> Result<DivisionCode, AppError> {
+    match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(user.jurisdiction.clone()),
+        Some(s) => {
+            let d =
+                DivisionCode::parse(s).map_err(|e| AppError::validation("division", e.message))?;
+            if user.covers(&d) {
+                Ok(d)
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+    }
+}
+
 /// A record's events, if `user` may see it; "not found" otherwise, so existence does not leak.
 pub async fn load(
     state: &AppState,

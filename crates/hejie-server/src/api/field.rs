@@ -796,24 +796,6 @@ pub struct AreaQuery {
     pub month: Option<String>,
 }
 
-fn area_in_scope(
-    user: &hejie_domain::user::User,
-    asked: Option<&str>,
-) -> Result<DivisionCode, AppError> {
-    match asked.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(user.jurisdiction.clone()),
-        Some(s) => {
-            let d =
-                DivisionCode::parse(s).map_err(|e| AppError::validation("division", e.message))?;
-            if user.covers(&d) {
-                Ok(d)
-            } else {
-                Err(AppError::NotFound)
-            }
-        }
-    }
-}
-
 /// The stored grid and village boundaries inside an area, as a GeoJSON FeatureCollection
 /// (`properties.code`, `name`, `level`, `version`).
 #[utoipa::path(get, path = "/api/v1/areas", tag = "field", params(AreaQuery),
@@ -824,7 +806,7 @@ pub async fn export_areas(
     ApiUser(me): ApiUser,
     Params(q): Params<AreaQuery>,
 ) -> Result<Response, AppError> {
-    let area = area_in_scope(&me.user, q.division.as_deref())?;
+    let area = field::area_in_scope(&me.user, q.division.as_deref())?;
     let body = crate::areas::export(&state, &area).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
@@ -865,7 +847,7 @@ pub async fn compliance(
     ApiUser(me): ApiUser,
     Params(q): Params<AreaQuery>,
 ) -> Result<Json<crate::duties::Board>, AppError> {
-    let area = area_in_scope(&me.user, q.division.as_deref())?;
+    let area = field::area_in_scope(&me.user, q.division.as_deref())?;
     let month = crate::duties::month_of(&state, q.month.as_deref().unwrap_or_default())?;
     Ok(Json(crate::duties::board(&state, &area, month).await?))
 }
@@ -915,7 +897,7 @@ pub async fn assignments(
     ApiUser(me): ApiUser,
     Params(q): Params<AreaQuery>,
 ) -> Result<Json<Vec<AssignmentView>>, AppError> {
-    let area = area_in_scope(&me.user, q.division.as_deref())?;
+    let area = field::area_in_scope(&me.user, q.division.as_deref())?;
     let list = state.store.assignments(&area).await?;
     Ok(Json(list.into_iter().map(AssignmentView::from).collect()))
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hejie_domain::division::{DivisionCode, Level};
+use hejie_domain::division::Level;
 use hejie_domain::user::Role;
 use hejie_store::models::SettingChange;
 use serde::Deserialize;
@@ -94,21 +94,32 @@ async fn current_text(state: &AppState) -> Result<String, AppError> {
     })
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the page has two forms, each shown again with what was typed and why it was refused"
-)]
-async fn page(
-    state: &AppState,
-    me: &CurrentUser,
+/// What the page shows besides what is stored: the duties' text (as typed when refused), and
+/// the notice or the refusal of whichever form was sent.
+#[derive(Debug, Default)]
+struct Shown {
     text: String,
     err: Errors,
     notice: String,
     geojson: String,
     geo_err: Errors,
     assign_err: Errors,
+}
+
+async fn page(
+    state: &AppState,
+    me: &CurrentUser,
+    shown: Shown,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let Shown {
+        text,
+        err,
+        notice,
+        geojson,
+        geo_err,
+        assign_err,
+    } = shown;
     let stored = state.store.areas(&me.user.jurisdiction).await?;
     let r = state.reference();
     let assignments = state
@@ -194,18 +205,12 @@ pub async fn show(
         _ => String::new(),
     };
     let text = current_text(&state).await?;
-    page(
-        &state,
-        &me,
+    let shown = Shown {
         text,
-        Errors::none(),
         notice,
-        String::new(),
-        Errors::none(),
-        Errors::none(),
-        StatusCode::OK,
-    )
-    .await
+        ..Shown::default()
+    };
+    page(&state, &me, shown, StatusCode::OK).await
 }
 
 /// `POST /admin/field`: validate and put the duties in force.
@@ -234,18 +239,12 @@ pub async fn save(
         }
         Err(e) => {
             let err = Errors::new("text", e);
-            page(
-                &state,
-                &me,
+            let shown = Shown {
                 text,
                 err,
-                String::new(),
-                String::new(),
-                Errors::none(),
-                Errors::none(),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+                ..Shown::default()
+            };
+            page(&state, &me, shown, StatusCode::BAD_REQUEST).await
         }
     }
 }
@@ -261,18 +260,13 @@ pub async fn import(
         Ok(n) => Ok(view::see_other(&format!("/admin/field?imported={n}"))),
         Err(AppError::Validation { message, .. }) => {
             let text = current_text(&state).await?;
-            page(
-                &state,
-                &me,
+            let shown = Shown {
                 text,
-                Errors::none(),
-                String::new(),
-                form.form.geojson,
-                Errors::new("geojson", message),
-                Errors::none(),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+                geojson: form.form.geojson,
+                geo_err: Errors::new("geojson", message),
+                ..Shown::default()
+            };
+            page(&state, &me, shown, StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e.into()),
     }
@@ -295,18 +289,12 @@ pub async fn assign(
         Ok(_) => Ok(view::see_other("/admin/field?assigned=1")),
         Err(AppError::Validation { field, message }) => {
             let text = current_text(&state).await?;
-            page(
-                &state,
-                &me,
+            let shown = Shown {
                 text,
-                Errors::none(),
-                String::new(),
-                String::new(),
-                Errors::none(),
-                Errors::new(&field, message),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+                assign_err: Errors::new(&field, message),
+                ..Shown::default()
+            };
+            page(&state, &me, shown, StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e.into()),
     }
@@ -324,13 +312,7 @@ pub async fn export(
     PageUser(me): PageUser,
     PageQuery(q): PageQuery<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let within = match q.division.trim() {
-        "" => me.user.jurisdiction.clone(),
-        s => DivisionCode::parse(s).map_err(|e| AppError::validation("division", e.message))?,
-    };
-    if !me.user.covers(&within) {
-        return Err(AppError::NotFound.into());
-    }
+    let within = crate::field::area_in_scope(&me.user, Some(&q.division))?;
     let body = areas::export(&state, &within).await?;
     Ok(crate::download::attachment(
         body,

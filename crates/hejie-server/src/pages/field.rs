@@ -26,20 +26,9 @@ use crate::map;
 use crate::state::AppState;
 use crate::workflow::short_time;
 
-/// The area a page is about: the one asked for when the user covers it, else their own.
+/// The area a page is about (see [`field::area_in_scope`]).
 fn area_of(user: &User, asked: &str) -> Result<DivisionCode, AppError> {
-    match asked.trim() {
-        "" => Ok(user.jurisdiction.clone()),
-        s => {
-            let d =
-                DivisionCode::parse(s).map_err(|e| AppError::validation("division", e.message))?;
-            if user.covers(&d) {
-                Ok(d)
-            } else {
-                Err(AppError::NotFound)
-            }
-        }
-    }
+    field::area_in_scope(user, Some(asked))
 }
 
 /// The way up from the user's jurisdiction to `area`, for the breadcrumb.
