@@ -76,7 +76,7 @@ async fn migrate_is_idempotent(db: TestDb) {
     versions.sort_unstable();
     assert_eq!(
         versions,
-        (1..=13).collect::<Vec<i64>>(),
+        (1..=14).collect::<Vec<i64>>(),
         "each migration is recorded once"
     );
     assert_eq!(store.divisions().await.expect("divisions"), divisions());
