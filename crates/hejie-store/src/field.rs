@@ -129,6 +129,8 @@ pub trait FieldStore: Send + Sync {
     async fn field_record(&self, id: RecordId) -> Result<Option<FieldRow>>;
     /// Records newest first.
     async fn field_records(&self, filter: &FieldFilter) -> Result<Vec<FieldRow>>;
+    /// Reports inside `within` by ledger and status: (ledger, status, count).
+    async fn report_counts(&self, within: &DivisionCode) -> Result<Vec<(String, String, u64)>>;
     /// Open cases inside `within` by where they arose: (grid, or village when no grid, count).
     async fn open_cases_by_place(&self, within: &DivisionCode) -> Result<Vec<(String, u64)>>;
     /// Walks every field record's chain; returns what does not hold (empty when all is well).
@@ -376,6 +378,9 @@ pub enum Arg {
     Text(String),
     Int(i64),
 }
+
+pub const REPORT_COUNTS: &str = "SELECT COALESCE(ledger, ''), status, COUNT(*) FROM field_records \
+     WHERE kind = 'report' AND division LIKE $1 GROUP BY ledger, status ORDER BY ledger, status";
 
 pub const OPEN_CASES_BY_PLACE: &str = "SELECT COALESCE(grid, division), COUNT(*) FROM cases \
      WHERE division LIKE $1 AND status IN ('registered', 'accepted', 'assigned', 'in_progress', \

@@ -152,20 +152,14 @@ pub async fn ledgers(
         ..FieldFilter::default()
     };
     let rows = state.store.field_records(&base).await?;
+    let counts = state.store.report_counts(&area).await?;
     let mut tabs = Vec::new();
     for l in Ledger::ALL {
-        let n = state
-            .store
-            .field_records(&FieldFilter {
-                within: Some(area.clone()),
-                kind: Some("report".to_owned()),
-                ledger: Some(l.code().to_owned()),
-                status: Some("open".to_owned()),
-                limit: 1000,
-                ..FieldFilter::default()
-            })
-            .await?
-            .len() as u64;
+        let n = counts
+            .iter()
+            .filter(|(ledger, status, _)| ledger == l.code() && status == "open")
+            .map(|(_, _, n)| n)
+            .sum();
         tabs.push(Tab {
             code: l.code().to_owned(),
             label: l.label(),

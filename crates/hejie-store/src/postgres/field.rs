@@ -239,6 +239,17 @@ impl FieldStore for PgStore {
             .collect::<std::result::Result<_, _>>()?)
     }
 
+    async fn report_counts(&self, within: &DivisionCode) -> Result<Vec<(String, String, u64)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(q::REPORT_COUNTS)
+            .bind(q::subtree(within))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(l, s, n)| (l, s, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn open_cases_by_place(&self, within: &DivisionCode) -> Result<Vec<(String, u64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(q::OPEN_CASES_BY_PLACE)
             .bind(q::subtree(within))

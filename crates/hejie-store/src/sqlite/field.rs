@@ -295,6 +295,24 @@ impl FieldStore for SqliteStore {
         .await
     }
 
+    async fn report_counts(&self, within: &DivisionCode) -> Result<Vec<(String, String, u64)>> {
+        let pattern = q::subtree(within);
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&for_sqlite(q::REPORT_COUNTS))?;
+            let rows = stmt
+                .query_map([pattern], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn open_cases_by_place(&self, within: &DivisionCode) -> Result<Vec<(String, u64)>> {
         let pattern = q::subtree(within);
         self.read(move |conn| {

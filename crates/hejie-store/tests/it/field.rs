@@ -305,6 +305,20 @@ async fn field_records_are_filtered_by_area_kind_ledger_and_time(db: TestDb) {
         ..all
     };
     assert!(list(elsewhere).await.is_empty());
+    assert_eq!(
+        store.report_counts(&town()).await.expect("counts"),
+        vec![
+            ("dispute".to_owned(), "open".to_owned(), 1),
+            ("hazard".to_owned(), "open".to_owned(), 2)
+        ]
+    );
+    assert!(
+        store
+            .report_counts(&other_village())
+            .await
+            .expect("counts")
+            .is_empty()
+    );
 }
 
 async fn an_edited_field_event_is_found_by_the_verification(db: TestDb) {
