@@ -125,6 +125,8 @@ pub struct PersonLine {
     pub period: String,
     pub duties: Vec<DutyStatus>,
     pub met: bool,
+    /// The period has not ended yet: what is missing can still be done.
+    pub in_progress: bool,
     /// Activities flagged for review (a check-in outside the village).
     pub flagged: usize,
 }
@@ -207,6 +209,7 @@ pub async fn board(state: &AppState, area: &DivisionCode, month: Date) -> Result
                 .join("、"),
             period: quota.period.describe(start),
             met: quota::all_met(&statuses),
+            in_progress: end > date_of(state.now()),
             duties: statuses,
             flagged,
         });
@@ -329,6 +332,15 @@ pub async fn ratings(
         .collect())
 }
 
+/// What a person's line says: met, not yet (the period is still running) or missed.
+pub fn verdict(p: &PersonLine) -> &'static str {
+    match (p.met, p.in_progress) {
+        (true, _) => "达标",
+        (false, true) => "尚未完成（考核周期未结束）",
+        (false, false) => "未达标",
+    }
+}
+
 /// The board as a table for download (CSV or Excel).
 pub fn table(board: &Board, area_name: &str) -> Table {
     let duty_names: Vec<String> = {
@@ -366,7 +378,7 @@ pub fn table(board: &Board, area_name: &str) -> Table {
                     None => Cell::Empty,
                 });
             }
-            row.push(Cell::Text(if p.met { "达标" } else { "未达标" }.to_owned()));
+            row.push(Cell::Text(verdict(p).to_owned()));
             row.push(Cell::Number(p.flagged as f64));
             row
         })

@@ -526,6 +526,7 @@ struct Group {
 
 #[derive(Debug)]
 struct PersonRow {
+    in_progress: bool,
     name: String,
     places: String,
     period: String,
@@ -622,6 +623,7 @@ pub async fn board(
             places: p.places.clone(),
             period: p.period.clone(),
             met: p.met,
+            in_progress: p.in_progress,
             flagged: p.flagged,
             cells,
         });

@@ -444,7 +444,23 @@ async fn an_advisor_checked_in_outside_the_village_is_flagged_on_the_compliance_
     assert_eq!(duty("咨询或调解")["evidence"], json!([consult]));
     assert_eq!(duty("法治讲座")["met"], false);
     assert_eq!(person["met"], false);
+    assert_eq!(person["in_progress"], true, "this month is still running");
     assert_eq!(person["flagged"], 1);
+    // A month long past, when the advisor was already contracted: nothing done, and missed.
+    let past = app
+        .get(&clerk, "/api/v1/field/compliance?month=2000-01")
+        .await
+        .expect(200);
+    let person = &past["people"][0];
+    assert_eq!(
+        (person["met"].clone(), person["in_progress"].clone()),
+        (json!(false), json!(false))
+    );
+    assert_eq!(person["duties"][0]["done"], 0);
+    assert_eq!(person["period"], "2000年1月");
+    app.get(&clerk, "/api/v1/field/compliance?month=2000-13")
+        .await
+        .expect_error(400, "validation");
 }
 
 #[tokio::test]
