@@ -102,10 +102,10 @@ pub async fn create(
     if let Some(written) = repeat(state, user, id).await? {
         return Ok(written);
     }
-    if !user.covers(division) {
+    if !user.covers(division) && !assigned_to(state, user, division).await? {
         return Err(AppError::Forbidden {
             code: "out_of_jurisdiction",
-            message: "所选网格或村（社区）不在您的辖区内".to_owned(),
+            message: "所选网格或村（社区）不在您的辖区内，也不是派驻给您的".to_owned(),
         });
     }
     let m = meta(state, user, division);
@@ -131,6 +131,36 @@ pub async fn create(
             .ok_or_else(|| AppError::Conflict("记录已存在".to_owned())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `user` is assigned to `division` today (an advisor contracted to villages beyond
+/// their own jurisdiction works there too).
+async fn assigned_to(
+    state: &AppState,
+    user: &User,
+    division: &DivisionCode,
+) -> Result<bool, AppError> {
+    let today = state
+        .now()
+        .to_datetime()
+        .to_offset(hejie_domain::timestamp::CST)
+        .date();
+    let today = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    Ok(state
+        .store
+        .assignments_of(&user.id.to_string())
+        .await?
+        .iter()
+        .any(|a| {
+            &a.division == division
+                && a.starts.as_str() <= today.as_str()
+                && a.ends.as_deref().is_none_or(|e| e >= today.as_str())
+        }))
 }
 
 async fn repeat(state: &AppState, user: &User, id: RecordId) -> Result<Option<Written>, AppError> {

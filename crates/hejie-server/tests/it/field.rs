@@ -576,3 +576,50 @@ async fn a_patrol_log_keeps_its_track_and_visits_and_a_repeat_records_nothing() 
         .expect_error(400, "validation");
     assert_eq!(err["field"], "ended_at");
 }
+
+#[tokio::test]
+async fn an_advisor_works_in_a_village_contracted_beyond_their_jurisdiction_and_only_while_contracted()
+ {
+    let app = TestApp::new().await;
+    let advisor = app.bearer("a-legal_advisor").await;
+    let check_in = |id: String| {
+        let app = &app;
+        let advisor = advisor.clone();
+        async move {
+            send_form(
+                app,
+                &advisor,
+                "/api/v1/field/visits",
+                &[("id", &id), ("village", crate::support::VILLAGE_B)],
+                &[],
+            )
+            .await
+        }
+    };
+    check_in(new_id())
+        .await
+        .expect_error(403, "out_of_jurisdiction");
+    let admin = app.bearer("county-admin").await;
+    // A contract that ended: still not theirs.
+    app.post_json(
+        &admin,
+        "/api/v1/field/assignments",
+        &json!({"username": "a-legal_advisor", "division": crate::support::VILLAGE_B, "starts": "2020-01-01", "ends": "2020-12-31"}),
+    )
+    .await
+    .expect(201);
+    check_in(new_id())
+        .await
+        .expect_error(403, "out_of_jurisdiction");
+    app.post_json(
+        &admin,
+        "/api/v1/field/assignments",
+        &json!({"username": "a-legal_advisor", "division": crate::support::VILLAGE_B, "starts": "2020-01-01"}),
+    )
+    .await
+    .expect(201);
+    let answer = check_in(new_id()).await.expect(201);
+    // No boundary is on file for that village and no position was given: recorded and flagged.
+    assert_eq!(answer["fence"], "no_position");
+    assert_eq!(answer["flagged"], true);
+}
