@@ -155,7 +155,10 @@ async fn assigned(
     from: Date,
     to: Date,
 ) -> Result<BTreeMap<String, Vec<DivisionCode>>, AppError> {
-    let (from, to) = (iso(from), iso(to));
+    let (from, to) = (
+        crate::insight::date_text(from),
+        crate::insight::date_text(to),
+    );
     let mut out: BTreeMap<String, Vec<DivisionCode>> = BTreeMap::new();
     for a in state.store.assignments(area).await? {
         // The assignment overlaps the period.
@@ -164,10 +167,6 @@ async fn assigned(
         }
     }
     Ok(out)
-}
-
-fn iso(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// The compliance of everyone assigned in `area` with their role's quota, and the rating of

@@ -140,16 +140,12 @@ async fn assigned_to(
     user: &User,
     division: &DivisionCode,
 ) -> Result<bool, AppError> {
-    let today = state
-        .now()
-        .to_datetime()
-        .to_offset(hejie_domain::timestamp::CST)
-        .date();
-    let today = format!(
-        "{:04}-{:02}-{:02}",
-        today.year(),
-        u8::from(today.month()),
-        today.day()
+    let today = crate::insight::date_text(
+        state
+            .now()
+            .to_datetime()
+            .to_offset(hejie_domain::timestamp::CST)
+            .date(),
     );
     Ok(state
         .store
@@ -460,21 +456,6 @@ pub struct AssignInput {
     pub ends: String,
 }
 
-fn parse_day(field: &'static str, s: &str) -> Result<time::Date, AppError> {
-    let bad = || AppError::validation(field, "日期格式应为 YYYY-MM-DD，例如 2026-01-01");
-    let mut parts = s.trim().splitn(3, '-');
-    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad());
-    };
-    let month = time::Month::try_from(m.parse::<u8>().map_err(|_| bad())?).map_err(|_| bad())?;
-    time::Date::from_calendar_date(
-        y.parse().map_err(|_| bad())?,
-        month,
-        d.parse().map_err(|_| bad())?,
-    )
-    .map_err(|_| bad())
-}
-
 /// Assigns a grid worker to a grid, or contracts a legal advisor or judicial general advisor
 /// to a village (一村/一社区一法律顾问) for a period. Administrators only, inside their
 /// jurisdiction; the kind follows from the person's role and must fit the division's level.
@@ -522,15 +503,15 @@ pub async fn assign(
     if !admin.covers(&division) {
         return Err(AppError::validation("division", "所选区划不在您的辖区内"));
     }
-    let starts = parse_day("starts", &input.starts)?;
+    let starts = crate::insight::parse_date("starts", &input.starts)?;
     let ends = match input.ends.trim() {
         "" => None,
-        s => Some(parse_day("ends", s)?),
+        s => Some(crate::insight::parse_date("ends", s)?),
     };
     if ends.is_some_and(|e| e < starts) {
         return Err(AppError::validation("ends", "聘期结束日期早于开始日期"));
     }
-    let iso = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let iso = crate::insight::date_text;
     let assignment = hejie_store::field::Assignment {
         id: uuid::Uuid::now_v7().to_string(),
         kind: kind.to_owned(),
