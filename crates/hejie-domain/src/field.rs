@@ -196,6 +196,17 @@ impl FenceCheck {
         }
     }
 
+    /// The stable code, the same the record's JSON carries under `fence`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FenceCheck::Inside => "inside",
+            FenceCheck::WithinTolerance { .. } => "within_tolerance",
+            FenceCheck::Outside { .. } => "outside",
+            FenceCheck::NoBoundary => "no_boundary",
+            FenceCheck::NoPosition => "no_position",
+        }
+    }
+
     /// Whether this check needs someone to look at it.
     pub fn flagged(self) -> bool {
         !matches!(

@@ -585,6 +585,19 @@ impl Pdf {
             body,
         ))
     }
+
+    /// The case's PDF for a staff member who may see the case ("not found" otherwise); made by
+    /// them.
+    pub async fn for_staff(
+        self,
+        state: &AppState,
+        user: &User,
+        id: CaseId,
+    ) -> Result<axum::response::Response, AppError> {
+        let st = crate::cases::load_visible(state, user, id).await?;
+        let case = st.case().ok_or(AppError::NotFound)?;
+        self.make(state, case, &user.id.to_string()).await
+    }
 }
 
 /// The agreement's current version as PDF, with its signatures so far.

@@ -162,7 +162,7 @@ async fn assigned(
     let mut out: BTreeMap<String, Vec<DivisionCode>> = BTreeMap::new();
     for a in state.store.assignments(area).await? {
         // The assignment overlaps the period.
-        if a.starts.as_str() < to.as_str() && a.ends.as_deref().is_none_or(|e| e >= from.as_str()) {
+        if a.overlaps(&from, &to) {
             out.entry(a.user_id).or_default().push(a.division);
         }
     }

@@ -133,6 +133,15 @@ pub async fn create(
     }
 }
 
+/// The day of `t` in China as `YYYY-MM-DD`, how contract periods are written.
+pub fn day_of(t: hejie_domain::timestamp::Timestamp) -> String {
+    crate::insight::date_text(
+        t.to_datetime()
+            .to_offset(hejie_domain::timestamp::CST)
+            .date(),
+    )
+}
+
 /// Whether `user` is assigned to `division` today (an advisor contracted to villages beyond
 /// their own jurisdiction works there too).
 async fn assigned_to(
@@ -140,23 +149,13 @@ async fn assigned_to(
     user: &User,
     division: &DivisionCode,
 ) -> Result<bool, AppError> {
-    let today = crate::insight::date_text(
-        state
-            .now()
-            .to_datetime()
-            .to_offset(hejie_domain::timestamp::CST)
-            .date(),
-    );
+    let today = day_of(state.now());
     Ok(state
         .store
         .assignments_of(&user.id.to_string())
         .await?
         .iter()
-        .any(|a| {
-            &a.division == division
-                && a.starts.as_str() <= today.as_str()
-                && a.ends.as_deref().is_none_or(|e| e >= today.as_str())
-        }))
+        .any(|a| &a.division == division && a.runs_on(&today)))
 }
 
 async fn repeat(state: &AppState, user: &User, id: RecordId) -> Result<Option<Written>, AppError> {

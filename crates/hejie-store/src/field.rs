@@ -46,6 +46,18 @@ pub struct Assignment {
     pub created_at: Timestamp,
 }
 
+impl Assignment {
+    /// Whether the assignment runs for any day of [`from`, `to`) (days as `YYYY-MM-DD`).
+    pub fn overlaps(&self, from: &str, to: &str) -> bool {
+        self.starts.as_str() < to && self.ends.as_deref().is_none_or(|e| e >= from)
+    }
+
+    /// Whether the assignment runs on `day` (`YYYY-MM-DD`).
+    pub fn runs_on(&self, day: &str) -> bool {
+        self.starts.as_str() <= day && self.ends.as_deref().is_none_or(|e| e >= day)
+    }
+}
+
 /// A field record as it stands: what lists, maps and boards read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldRow {

@@ -101,14 +101,18 @@ pub struct Synced {
     pub repeat: bool,
 }
 
-fn synced(w: &field::Written) -> Response {
-    let status = if w.repeat {
+/// 201 for a record created now, 200 for a repeat of one received before.
+fn created_or_repeat(w: &field::Written) -> StatusCode {
+    if w.repeat {
         StatusCode::OK
     } else {
         StatusCode::CREATED
-    };
+    }
+}
+
+fn synced(w: &field::Written) -> Response {
     (
-        status,
+        created_or_repeat(w),
         Json(Synced {
             record: RecordView::from(&w.row),
             repeat: w.repeat,
@@ -499,22 +503,17 @@ pub struct VisitAnswer {
     pub flagged: bool,
 }
 
-fn visit_answer(w: &field::Written, fence: hejie_domain::field::FenceCheck) -> Response {
-    let code = serde_json::to_value(fence)
-        .ok()
-        .and_then(|v| v.get("fence").and_then(|f| f.as_str().map(str::to_owned)))
-        .unwrap_or_default();
-    let status = if w.repeat {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+fn visit_answer(
+    status: StatusCode,
+    w: &field::Written,
+    fence: hejie_domain::field::FenceCheck,
+) -> Response {
     (
         status,
         Json(VisitAnswer {
             record: RecordView::from(&w.row),
             repeat: w.repeat,
-            fence: code,
+            fence: fence.code().to_owned(),
             fence_text: fence.describe(),
             flagged: fence.flagged(),
         }),
@@ -568,7 +567,7 @@ pub async fn check_in(
     } else {
         fence
     };
-    Ok(visit_answer(&written, fence))
+    Ok(visit_answer(created_or_repeat(&written), &written, fence))
 }
 
 /// Add a live photo to an open visit (multipart: `photo`).
@@ -636,9 +635,8 @@ pub async fn check_out(
         },
     )
     .await?;
-    let mut answer = visit_answer(&field::Written { row, repeat: false }, fence);
-    *answer.status_mut() = StatusCode::OK;
-    Ok(answer)
+    let written = field::Written { row, repeat: false };
+    Ok(visit_answer(StatusCode::OK, &written, fence))
 }
 
 /// A consultation (法律咨询).

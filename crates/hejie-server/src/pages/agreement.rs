@@ -509,10 +509,8 @@ pub async fn pdf(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
     Ok(agreement::Pdf::Agreement
-        .make(&state, case, &me.user.id.to_string())
+        .for_staff(&state, &me.user, id)
         .await?)
 }
 
@@ -523,10 +521,8 @@ pub async fn confirmation_pdf(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
     Ok(agreement::Pdf::Confirmation
-        .make(&state, case, &me.user.id.to_string())
+        .for_staff(&state, &me.user, id)
         .await?)
 }
 
@@ -537,9 +533,7 @@ pub async fn enforcement_pdf(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
     Ok(agreement::Pdf::Enforcement
-        .make(&state, case, &me.user.id.to_string())
+        .for_staff(&state, &me.user, id)
         .await?)
 }

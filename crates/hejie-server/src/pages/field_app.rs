@@ -67,7 +67,7 @@ struct FieldApp {
 /// their jurisdiction (a grid worker's jurisdiction is usually the grid itself).
 async fn places(state: &AppState, user: &User, level: Level) -> Result<Vec<Place>, PageError> {
     let r = state.reference();
-    let today = iso_date(state.now());
+    let today = crate::field::day_of(state.now());
     let mut codes: Vec<DivisionCode> = state
         .store
         .assignments_of(&user.id.to_string())
@@ -97,15 +97,6 @@ async fn places(state: &AppState, user: &User, level: Level) -> Result<Vec<Place
             code: c.to_string(),
         })
         .collect())
-}
-
-/// The day of `t` in China as `YYYY-MM-DD`, how contract periods are written.
-pub fn iso_date(t: hejie_domain::timestamp::Timestamp) -> String {
-    let d = t
-        .to_datetime()
-        .to_offset(hejie_domain::timestamp::CST)
-        .date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// `GET /m`.

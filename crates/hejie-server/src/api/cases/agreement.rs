@@ -334,10 +334,8 @@ pub async fn pdf(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
     agreement::Pdf::Agreement
-        .make(&state, case, &me.user.id.to_string())
+        .for_staff(&state, &me.user, id)
         .await
 }
 
@@ -400,10 +398,8 @@ pub async fn confirmation_pdf(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
     agreement::Pdf::Confirmation
-        .make(&state, case, &me.user.id.to_string())
+        .for_staff(&state, &me.user, id)
         .await
 }
 
@@ -450,9 +446,7 @@ pub async fn enforcement_pdf(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let st = cases::load_visible(&state, &me.user, id).await?;
-    let case = st.case().ok_or(AppError::NotFound)?;
     agreement::Pdf::Enforcement
-        .make(&state, case, &me.user.id.to_string())
+        .for_staff(&state, &me.user, id)
         .await
 }
