@@ -74,7 +74,7 @@ async fn places(state: &AppState, user: &User, level: Level) -> Result<Vec<Place
         .await?
         .into_iter()
         .filter(|a| a.division.level() == level)
-        .filter(|a| a.ends.as_deref().is_none_or(|e| e >= today.as_str()))
+        .filter(|a| a.runs_on(&today))
         .map(|a| a.division)
         .collect();
     if codes.is_empty() {
