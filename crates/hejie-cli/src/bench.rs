@@ -7,11 +7,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::now;
 use anyhow::{Context, Result};
 use hejie_crypto::{KeyedSealer, MasterKey};
+use hejie_store::Store;
 use hejie_store::postgres::PgStore;
 use hejie_store::sqlite::SqliteStore;
-use hejie_store::{Store, now};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sqlx::postgres::PgConnectOptions;
@@ -109,7 +110,7 @@ pub async fn run(args: Args) -> Result<()> {
             .dir
             .join(format!("bench-{}-gen.db", std::process::id()));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-        store.migrate().await?;
+        store.migrate(now()).await?;
         gen_rate(store.as_ref(), sealer.as_ref(), args.gen_cases, "sqlite").await?;
         remove_db(&path);
         if !args.skip_postgres {
@@ -157,7 +158,7 @@ pub async fn run(args: Args) -> Result<()> {
                     .join(format!("bench-{}-{which}.db", std::process::id()));
                 let store: Arc<dyn Store> = if backend == "sqlite" {
                     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-                    store.migrate().await?;
+                    store.migrate(now()).await?;
                     store
                 } else {
                     let (store, schema) = pg_scratch(&args.postgres).await?;
@@ -206,7 +207,7 @@ async fn registration_scenarios(
             .dir
             .join(format!("bench-{}-{i}.db", std::process::id()));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-        store.migrate().await?;
+        store.migrate(now()).await?;
         let rate = registrations(store, sealer.clone(), s, args.registrations).await?;
         println!(
             "{:<10} {:<42} {:>12.0} {:>10}",
@@ -305,7 +306,7 @@ async fn pg_scratch(url: &str) -> Result<(Arc<dyn Store>, String)> {
     pool.close().await;
     let opts = PgConnectOptions::from_str(url)?.options([("search_path", schema.as_str())]);
     let store: Arc<dyn Store> = Arc::new(PgStore::connect_with(opts).await?);
-    store.migrate().await?;
+    store.migrate(now()).await?;
     Ok((store, schema))
 }
 

@@ -13,13 +13,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::now;
 use anyhow::{Context, Result, anyhow, bail};
 use hejie_crypto::{KeyedSealer, MasterKey};
 use hejie_domain::division::{Division, DivisionCode};
 use hejie_domain::user::{Role, User, UserId};
+use hejie_store::Store;
 use hejie_store::field::{FieldFilter, NewArea};
 use hejie_store::sqlite::SqliteStore;
-use hejie_store::{Store, now};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request};
@@ -108,7 +109,7 @@ pub async fn sync(dir: &Path, n: usize) -> Result<()> {
     let path = dir.join(format!("bench-{}-field.db", std::process::id()));
     let files = dir.join(format!("bench-{}-files", std::process::id()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-    store.migrate().await?;
+    store.migrate(now()).await?;
     // One township, one village, one grid and its worker.
     let county = DivisionCode::parse("339021000000")?;
     let town = DivisionCode::parse("339021100000")?;
@@ -248,7 +249,7 @@ pub async fn sync(dir: &Path, n: usize) -> Result<()> {
 pub async fn map(dir: &Path, grids: usize) -> Result<()> {
     let path = dir.join(format!("bench-{}-map.db", std::process::id()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-    store.migrate().await?;
+    store.migrate(now()).await?;
     let townships = 10_usize;
     let per_village = 10_usize;
     let villages_per_town = grids.div_ceil(townships * per_village).max(1);

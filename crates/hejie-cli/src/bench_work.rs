@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::now;
 use anyhow::{Context, Result, anyhow};
 use hejie_crypto::KeyedSealer;
 use hejie_domain::DomainError;
@@ -23,7 +24,7 @@ use hejie_domain::case::{
 use hejie_domain::limits::LimitPolicy;
 use hejie_domain::timestamp::Timestamp;
 use hejie_store::work::{Effects, NewJob, WorkFilter};
-use hejie_store::{NewCase, Store, now};
+use hejie_store::{NewCase, Store};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -108,10 +109,13 @@ pub async fn scheduler(
             })
             .collect();
         store
-            .apply_effects(Effects {
-                schedule,
-                ..Effects::default()
-            })
+            .apply_effects(
+                Effects {
+                    schedule,
+                    ..Effects::default()
+                },
+                now(),
+            )
             .await?;
     }
     let secs = started.elapsed().as_secs_f64();
@@ -333,6 +337,7 @@ fn queue_case(
         id,
         prefix,
         year,
+        at: now(),
         build: Box::new(build),
         effects: None,
     }

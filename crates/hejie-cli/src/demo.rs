@@ -1,8 +1,9 @@
 //! `hejie demo`: the demo county, its staff with the demo password, and cases in every state.
 
+use crate::now;
 use anyhow::{Context, Result};
 use hejie_domain::personal::PiiSealer;
-use hejie_store::{Store, now};
+use hejie_store::Store;
 
 use crate::synth;
 
@@ -110,10 +111,13 @@ async fn schedule_checks(store: &dyn Store) -> Result<u64> {
             .collect::<Vec<_>>();
         scheduled += schedule.len() as u64;
         store
-            .apply_effects(hejie_store::work::Effects {
-                schedule,
-                ..Default::default()
-            })
+            .apply_effects(
+                hejie_store::work::Effects {
+                    schedule,
+                    ..Default::default()
+                },
+                at,
+            )
             .await
             .context("scheduling the demo cases' time-limit checks")?;
     }

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use hejie_domain::timestamp::Timestamp;
-use hejie_store::{Store, now};
+use hejie_store::Store;
 use time::macros::datetime;
 
 #[derive(Debug, Parser)]
@@ -160,6 +160,14 @@ enum AuditAction {
     Checkpoint,
 }
 
+/// The wall clock, read here and nowhere else in the binary: the commands that run outside a
+/// server (migrations, checkpoints, generation, benchmarks) stamp what they record with it, and
+/// `serve` hands the same source to the application's clock.
+pub(crate) fn now() -> hejie_domain::timestamp::Timestamp {
+    use hejie_server::clock::{Clock, SystemClock};
+    SystemClock.now()
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -192,7 +200,7 @@ async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     let store = hejie_store::open(url)
         .await
         .with_context(|| format!("opening database {url}"))?;
-    store.migrate().await.context("migrating the schema")?;
+    store.migrate(now()).await.context("migrating the schema")?;
     Ok(store)
 }
 
@@ -230,7 +238,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = hejie_store::sqlite::SqliteStore::open(
                 config::sqlite_path(&cli.database).unwrap_or_default(),
             )?;
-            store.migrate().await?;
+            store.migrate(now()).await?;
             store.backup_to(&file).await.context("online backup")?;
             println!("backed up to {}", file.display());
         }

@@ -5,9 +5,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::now;
 use anyhow::Result;
 use hejie_server::escalation::{self, RetrainConfig, RetrainError, Thresholds};
-use hejie_store::{Store, now};
+use hejie_store::Store;
 
 /// How many of the strongest weights are printed.
 const WEIGHTS_SHOWN: usize = 10;

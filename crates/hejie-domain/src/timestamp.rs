@@ -55,6 +55,13 @@ impl Timestamp {
     }
 }
 
+/// Where "now" comes from. The domain never reads a clock and neither does the store: the
+/// application holds one `Clock` and stamps every command and every row with it, so a test (or a
+/// replay) that fixes the clock fixes every time the system records.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> Timestamp;
+}
+
 impl fmt::Display for Timestamp {
     /// `2026-11-21 09:30:00` in China Standard Time.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,9 +13,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::User;
-use hejie_store::{Session, now};
+use hejie_store::Session;
 use rand::RngCore;
 
 use crate::error::AppError;
@@ -75,7 +74,7 @@ pub async fn check_credentials(
         let _ = verify_password(password, &DUMMY_HASH);
         return Err(wrong());
     };
-    let at = now();
+    let at = state.now();
     if let Some(until) = info.locked_until
         && until > at
     {
@@ -119,7 +118,7 @@ pub async fn start_session(
         state.store.delete_session(&token_hash(old)).await?;
     }
     let token = random_token();
-    let at = now();
+    let at = state.now();
     let session = Session {
         token_hash: token_hash(&token),
         user_id: user.id,
@@ -206,7 +205,7 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<CurrentUse
         .session(&hash)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let at = now();
+    let at = state.now();
     if at.micros() - session.last_seen_at.micros() > state.config.idle_timeout_secs * 1_000_000 {
         state.store.delete_session(&hash).await?;
         return Err(AppError::Unauthorized);
@@ -262,9 +261,4 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-/// Seconds until a timestamp, for messages.
-pub fn secs_until(t: Timestamp) -> i64 {
-    (t.micros() - now().micros()) / 1_000_000
 }

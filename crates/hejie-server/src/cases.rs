@@ -14,7 +14,7 @@ use hejie_domain::personal::{IdNumber, PhoneNumber, PiiKind};
 use hejie_domain::timestamp::CST;
 use hejie_domain::user::{Actor, Role, User};
 use hejie_intake::{Assessment, Classification};
-use hejie_store::{CaseFilter, CaseSummary, Committed, now};
+use hejie_store::{CaseFilter, CaseSummary, Committed};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -97,7 +97,7 @@ pub async fn commit(
     let fx = crate::workflow::effects(state, &flow, &case, &events, st.version() + 1, now);
     Ok(state
         .store
-        .append_with(case.id, st.version(), events, case, fx)
+        .append_with(case.id, st.version(), events, case, fx, now)
         .await?)
 }
 
@@ -313,7 +313,7 @@ pub fn suggest(
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .classify(text);
-    let month = u8::from(now().to_datetime().to_offset(CST).month());
+    let month = u8::from(state.now().to_datetime().to_offset(CST).month());
     let assessment = hejie_intake::assess(text, head_count, amount.map(Money::fen), month, 0);
     Ok(Suggestion {
         classification,
@@ -373,7 +373,7 @@ async fn learn(state: &AppState, text: &str, t: DisputeType) -> Result<(), AppEr
     };
     state
         .store
-        .put_model(CLASSIFIER_MODEL, &body, now())
+        .put_model(CLASSIFIER_MODEL, &body, state.now())
         .await?;
     Ok(())
 }
@@ -427,6 +427,7 @@ async fn record(
         id,
         prefix: meta.division.county_prefix().to_owned(),
         year: meta.at.year_cst(),
+        at: now,
         build: Box::new(move |number| {
             let first = CaseState::default();
             crate::workflow::plan(

@@ -502,7 +502,7 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
             .any(|f| f.filing_id == p.filing && f.receipt.is_some())
     };
     if received {
-        return state.store.apply_effects(done).await;
+        return state.store.apply_effects(done, now).await;
     }
     let signed = if confirmation {
         let package = confirmation_package(state, case).ok_or_else(|| {

@@ -8,6 +8,7 @@ pub mod areas;
 pub mod auth;
 pub mod cases;
 pub mod charts;
+pub mod clock;
 pub mod court;
 pub mod dossier;
 pub mod download;

@@ -27,7 +27,7 @@ use hejie_domain::case::{Case, CaseId, CaseNumber, Channel, DisputeType};
 use hejie_domain::division::DivisionCode;
 use hejie_domain::timestamp::{CST, Timestamp};
 use hejie_domain::user::User;
-use hejie_store::{CaseFilter, CaseSummary, now};
+use hejie_store::{CaseFilter, CaseSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -556,7 +556,7 @@ async fn query_requests(
         .map(|s| parse_datetime("end_date", s, true))
         .transpose()?;
     filter.registered_from = match (start, end) {
-        (None, None) => Some(now().plus_seconds(-86_400 * DEFAULT_DAYS)),
+        (None, None) => Some(state.now().plus_seconds(-86_400 * DEFAULT_DAYS)),
         (s, _) => s,
     };
     filter.registered_to = end;

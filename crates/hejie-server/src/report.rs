@@ -665,5 +665,5 @@ pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
             tracing::warn!(division = %division, error = %e, "monthly report failed");
         }
     }
-    crate::workflow::scheduler::run_again(state, job, next_first(today)).await
+    crate::workflow::scheduler::run_again(state, job, next_first(today), now).await
 }

@@ -246,7 +246,7 @@ pub fn duty_reminders(case: &Case, now: Timestamp) -> Vec<NewJob> {
 }
 
 /// Sends one party's text (a scheduler job).
-pub async fn send_party_sms(state: &AppState, job: &Job) -> Result<(), StoreError> {
+pub async fn send_party_sms(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     let p: PartySms = serde_json::from_str(&job.payload)?;
     let id =
         CaseId(uuid::Uuid::parse_str(&p.case).map_err(|e| StoreError::Corrupt(e.to_string()))?);
@@ -265,10 +265,13 @@ pub async fn send_party_sms(state: &AppState, job: &Job) -> Result<(), StoreErro
     }
     state
         .store
-        .apply_effects(Effects {
-            complete: Some(job.lease.clone()),
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(job.lease.clone()),
+                ..Effects::default()
+            },
+            now,
+        )
         .await
 }
 

@@ -129,8 +129,8 @@ pub struct Inner {
     pub flow: RwLock<Arc<Flow>>,
     /// Delivers SMS and e-mail notifications from the outbox.
     pub sender: Arc<dyn crate::workflow::delivery::Sender>,
-    /// A fixed "now" for tests (microseconds; 0 = the system clock).
-    pub fake_now: std::sync::atomic::AtomicI64,
+    /// The one clock every use case reads (the system clock unless a test fixed it).
+    pub clock: crate::clock::AppClock,
     /// The online mediation rooms open in this process.
     pub rooms: crate::room::Rooms,
     /// The CJK fonts for PDF documents, loaded on first use (see `report::fonts`).
@@ -197,7 +197,7 @@ impl AppState {
             model_writes: tokio::sync::Mutex::new(()),
             flow: RwLock::new(Arc::new(flow)),
             sender: Arc::new(crate::workflow::delivery::LogSender::from_env()),
-            fake_now: AtomicI64::new(0),
+            clock: crate::clock::AppClock::default(),
             fonts: tokio::sync::Mutex::new(None),
             rooms: crate::room::Rooms::default(),
             routing_stamp: AtomicI64::new(routing_stamp),
@@ -227,15 +227,13 @@ impl AppState {
 
     /// The current instant: the system clock, or the fixed time a test set.
     pub fn now(&self) -> hejie_domain::timestamp::Timestamp {
-        match self.fake_now.load(Ordering::SeqCst) {
-            0 => hejie_store::now(),
-            t => hejie_domain::timestamp::Timestamp::from_micros(t),
-        }
+        use crate::clock::Clock;
+        self.clock.now()
     }
 
     /// Fixes "now" (tests only: a fake clock for time limits).
     pub fn set_now(&self, at: hejie_domain::timestamp::Timestamp) {
-        self.fake_now.store(at.micros(), Ordering::SeqCst);
+        self.clock.set(at);
     }
 
     pub fn flow(&self) -> Arc<Flow> {
@@ -325,7 +323,8 @@ impl AppState {
     async fn put_setting(&self, name: &str, text: &str, by: &User) -> Result<i64, AppError> {
         // Stamps are compared for change, so a second save within the same microsecond as the
         // first (tests) still moves the stamp.
-        let at = hejie_store::now()
+        let at = self
+            .now()
             .micros()
             .max(self.routing_stamp.load(Ordering::SeqCst) + 1)
             .max(self.flow_stamp.load(Ordering::SeqCst) + 1);

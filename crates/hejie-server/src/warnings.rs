@@ -395,7 +395,7 @@ pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
     scan(state, now).await?;
     let tomorrow = now.date_cst() + Duration::days(1);
     let next = Timestamp::midnight_cst(tomorrow).plus_seconds(6 * 3600);
-    crate::workflow::scheduler::run_again(state, job, next).await
+    crate::workflow::scheduler::run_again(state, job, next, now).await
 }
 
 /// Makes sure the scan job exists (run at start-up); leaves a pending one alone.

@@ -95,12 +95,6 @@ impl From<serde_json::Error> for StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The system clock, truncated to the microseconds the record keeps. The domain never reads a
-/// clock; the application layer stamps commands and rows with this.
-pub fn now() -> Timestamp {
-    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
-}
-
 /// Builds the events of a new case once the store has allocated its number.
 pub type BuildCase = Box<dyn FnOnce(CaseNumber) -> Result<Vec<Event>, DomainError> + Send>;
 
@@ -115,6 +109,9 @@ pub struct NewCase {
     pub prefix: String,
     /// The year of the case number (China Standard Time).
     pub year: i32,
+    /// When the registration is recorded: the application's clock, never the store's (the store
+    /// reads no clock, so a test that fixes the application's time fixes every stamp).
+    pub at: Timestamp,
     pub build: BuildCase,
     /// Applied in the same transaction as the registration, so a registered case never lacks its
     /// first time-limit check.
@@ -208,8 +205,9 @@ pub trait Store:
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
-    /// Brings the schema up to date. Safe to run repeatedly.
-    async fn migrate(&self) -> Result<()>;
+    /// Brings the schema up to date, recording each migration applied as applied `at`. Safe to
+    /// run repeatedly.
+    async fn migrate(&self, at: Timestamp) -> Result<()>;
 
     async fn put_division(&self, division: &Division) -> Result<()>;
     async fn divisions(&self) -> Result<Vec<Division>>;
@@ -226,13 +224,15 @@ pub trait Store:
     async fn create_cases(&self, new: Vec<NewCase>) -> Result<Vec<Result<Committed>>>;
 
     /// Appends events to a case if its stream is still at `expected_version`; `state` is the case
-    /// after the events, written to the projection in the same transaction.
+    /// after the events, written to the projection in the same transaction. The rows are stamped
+    /// as recorded `at`.
     async fn append(
         &self,
         case_id: CaseId,
         expected_version: u64,
         events: Vec<Event>,
         state: Case,
+        at: Timestamp,
     ) -> Result<Committed>;
 
     /// The case's stream, oldest first, with hashes.

@@ -25,6 +25,7 @@ pub fn new_case(
         id,
         prefix: meta.division.county_prefix().to_owned(),
         year: meta.at.year_cst(),
+        at: meta.at,
         build: Box::new(move |number| {
             handle(
                 &CaseState::default(),
@@ -57,9 +58,14 @@ pub async fn execute_on(
     meta: Meta,
     command: Command,
 ) -> Result<Committed> {
+    // The rows are stamped with the command's own time, which the caller took from the
+    // application's clock.
+    let at = meta.at;
     let (events, next) = decide(state, meta, command)?;
     let case = next.case().cloned().ok_or(StoreError::NotFound)?;
-    store.append(case.id, state.version(), events, case).await
+    store
+        .append(case.id, state.version(), events, case, at)
+        .await
 }
 
 /// The events a command yields and the state after them, without writing anything.

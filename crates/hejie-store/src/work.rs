@@ -237,7 +237,8 @@ pub struct SweepFilter {
 
 #[async_trait]
 pub trait WorkStore: Send + Sync {
-    /// Appends events exactly like `Store::append` and applies `effects` in the same transaction.
+    /// Appends events exactly like `Store::append` and applies `effects` in the same transaction,
+    /// all stamped `at` (new notifications are due from then).
     async fn append_with(
         &self,
         case_id: CaseId,
@@ -245,10 +246,11 @@ pub trait WorkStore: Send + Sync {
         events: Vec<Event>,
         state: Case,
         effects: Effects,
+        at: Timestamp,
     ) -> Result<Committed>;
 
-    /// Applies effects that come with no case event, in one transaction.
-    async fn apply_effects(&self, effects: Effects) -> Result<()>;
+    /// Applies effects that come with no case event, in one transaction, stamped `at`.
+    async fn apply_effects(&self, effects: Effects, at: Timestamp) -> Result<()>;
 
     /// Claims up to `limit` pending jobs due at `now` whose lease is free or expired, oldest due
     /// first, leasing them until `lease_until`. Safe to call from several processes at once:

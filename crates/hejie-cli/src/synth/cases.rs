@@ -536,6 +536,8 @@ pub fn plan(
             id,
             prefix,
             year,
+            // Generated cases are recorded at the generator's "now", after all their events.
+            at: now,
             build: Box::new(build),
             effects: None,
         },

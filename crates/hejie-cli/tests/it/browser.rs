@@ -963,7 +963,7 @@ async fn demo_state(
     let store = hejie_store::open(&demo_url(dir))
         .await
         .expect("open the demo db");
-    store.migrate().await.expect("migrate");
+    store.migrate(crate::now()).await.expect("migrate");
     let key = hejie_crypto::MasterKey::from_hex(&DEMO_KEY.repeat(32)).expect("key");
     let state = hejie_server::AppState::new(
         store.clone(),
@@ -1020,7 +1020,7 @@ async fn overdue_village_case(dir: &tempfile::TempDir) -> (String, String) {
     state.reload_reference().await.expect("reload");
 
     // The latest instant, on the half hour, from which 7 working days are already over.
-    let now = hejie_store::now();
+    let now = state.now();
     let cal = state.flow().calendar.clone();
     let limit = Limit::parse("7wd").expect("limit");
     let mut started = now.plus_seconds(-7 * 86_400);
@@ -1083,7 +1083,7 @@ async fn overdue_village_case(dir: &tempfile::TempDir) -> (String, String) {
     }
     // Back to the real clock; the scheduler marks the case overdue.
     state.set_now(Timestamp::from_micros(0));
-    hejie_server::workflow::scheduler::tick(&state, hejie_store::now())
+    hejie_server::workflow::scheduler::tick(&state, state.now())
         .await
         .expect("scheduler tick");
     let case = store.load(id).await.expect("load");

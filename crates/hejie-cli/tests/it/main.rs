@@ -14,6 +14,13 @@ use std::process::{Command, Output};
 
 use sqlx::Row;
 
+/// The wall clock. These tests run the real binary, whose clock is the system's, so what they
+/// schedule for it is timed by the same clock.
+pub fn now() -> hejie_domain::timestamp::Timestamp {
+    use hejie_server::clock::{Clock, SystemClock};
+    SystemClock.now()
+}
+
 /// A fresh database for one test: a SQLite file in a temp dir, or a PostgreSQL schema.
 #[derive(Debug)]
 pub enum Db {

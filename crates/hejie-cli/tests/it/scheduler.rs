@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use hejie_domain::timestamp::Timestamp;
 use hejie_domain::user::UserId;
+use hejie_store::Store;
 use hejie_store::work::{Effects, NewJob, NotifyChannel};
-use hejie_store::{Store, now};
+
+use crate::now;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -172,10 +174,13 @@ async fn schedule(store: &dyn Store, jobs: &[Planned]) {
         })
         .collect();
     store
-        .apply_effects(Effects {
-            schedule,
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule,
+                ..Effects::default()
+            },
+            now(),
+        )
         .await
         .expect("schedule the jobs");
 }
@@ -334,7 +339,7 @@ async fn check_jobs(db: &Db, store: &dyn Store, jobs: &[Planned]) -> HashMap<Str
 
 async fn open_store(db: &Db) -> Arc<dyn Store> {
     let store = hejie_store::open(&db.url()).await.expect("open the store");
-    store.migrate().await.expect("migrate");
+    store.migrate(now()).await.expect("migrate");
     store
 }
 

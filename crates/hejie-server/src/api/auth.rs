@@ -129,12 +129,7 @@ pub async fn create_token(
     let token = auth::random_token();
     state
         .store
-        .create_api_token(
-            &auth::token_hash(&token),
-            me.user.id,
-            name,
-            hejie_store::now(),
-        )
+        .create_api_token(&auth::token_hash(&token), me.user.id, name, state.now())
         .await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }

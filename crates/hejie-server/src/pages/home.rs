@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use hejie_domain::case::Status;
-use hejie_store::{CaseFilter, now};
+use hejie_store::CaseFilter;
 
 use super::PageError;
 use super::form::PageUser;
@@ -56,7 +56,9 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let user = &me.user;
     let r = state.reference();
-    let overdue_before = now().plus_seconds(-86_400 * state.config.overdue_days);
+    let overdue_before = state
+        .now()
+        .plus_seconds(-86_400 * state.config.overdue_days);
 
     // Everything I may see, by status; the tiles link to the same filter in the list.
     let counts = cases::counts(&state, user, CaseFilter::default()).await?;

@@ -17,7 +17,7 @@ use hejie_domain::case::{Channel, DisputeType, PartyKind, PartyRole, Severity, T
 use hejie_domain::division::DivisionCode;
 use hejie_domain::error::CommandName;
 use hejie_domain::personal::{IdNumber, PhoneNumber, PiiKind};
-use hejie_store::{CaseFilter, CaseSummary, now};
+use hejie_store::{CaseFilter, CaseSummary};
 
 use super::PageError;
 use super::detail::{self, Extra};
@@ -405,7 +405,7 @@ async fn duplicates(
     if !description.is_empty()
         && let Ok(village) = DivisionCode::parse(&f.division)
     {
-        let at = now();
+        let at = state.now();
         let filter = CaseFilter {
             within: Some(village),
             registered_from: Some(at.plus_seconds(-86_400 * SIMILAR_WINDOW_DAYS)),

@@ -8,7 +8,7 @@ use axum::response::Response;
 use hejie_domain::case::{DisputeType, Status};
 use hejie_domain::division::Level;
 use hejie_domain::user::User;
-use hejie_store::{CaseSummary, now};
+use hejie_store::CaseSummary;
 
 use super::PageError;
 use super::form::{PageQuery, PageUser};
@@ -76,7 +76,9 @@ impl Row {
 /// Rows for summaries, using the server's overdue setting.
 pub fn rows(state: &AppState, list: &[CaseSummary]) -> Vec<Row> {
     let r = state.reference();
-    let overdue_before = now().plus_seconds(-86_400 * state.config.overdue_days);
+    let overdue_before = state
+        .now()
+        .plus_seconds(-86_400 * state.config.overdue_days);
     list.iter()
         .map(|s| Row::from_item(present::list_item(s, &r, overdue_before), &r, &s.division))
         .collect()

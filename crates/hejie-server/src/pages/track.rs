@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hejie_domain::case::{CaseId, CaseState, Command, EventBody, Meta, Outcome, Satisfaction};
 use hejie_domain::personal::{PhoneNumber, PiiKind};
-use hejie_store::{StoredEvent, now, service};
+use hejie_store::{StoredEvent, service};
 use serde::Deserialize;
 
 use super::PageError;
@@ -927,7 +927,7 @@ pub async fn rate(
         let comment = form.comment.trim();
         let meta = Meta {
             actor: cases::resident_actor(&state, &p.name, &phone),
-            at: now(),
+            at: state.now(),
             division: c.location.division.clone(),
         };
         service::execute_on(

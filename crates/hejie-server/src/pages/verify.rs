@@ -7,7 +7,7 @@
 
 use hejie_domain::case::CaseId;
 use hejie_domain::personal::{PhoneNumber, PiiKind};
-use hejie_store::{Verification, now};
+use hejie_store::Verification;
 use rand::Rng;
 
 use crate::auth::{self, constant_time_eq};
@@ -54,7 +54,7 @@ fn wrong(message: impl Into<String>) -> AppError {
 /// Sends a fresh code to `phone`, unless one was sent in the last minute.
 pub async fn send(state: &AppState, purpose: Purpose, phone: &PhoneNumber) -> Result<(), AppError> {
     let key = key(state, purpose, phone);
-    let at = now();
+    let at = state.now();
     if let Some(v) = state.store.verification(&key).await? {
         let sent_at = v.expires_at.plus_seconds(-CODE_TTL_SECS);
         let wait = (sent_at.micros() - at.micros()) / 1_000_000 + RESEND_AFTER_SECS;
@@ -108,7 +108,7 @@ pub async fn check(
     let Some(v) = state.store.verification(&key).await? else {
         return Err(wrong("请先获取验证码"));
     };
-    if v.expires_at < now() {
+    if v.expires_at < state.now() {
         state.store.delete_verification(&key).await?;
         return Err(wrong("验证码已过期，请重新获取"));
     }
@@ -157,7 +157,7 @@ pub async fn grant(state: &AppState, case: CaseId, party: u32) -> Result<String,
             &grant_key(&token),
             &Verification {
                 code_hash: grant_binding(case, party),
-                expires_at: now().plus_seconds(GRANT_TTL_SECS),
+                expires_at: state.now().plus_seconds(GRANT_TTL_SECS),
                 attempts: 0,
             },
         )
@@ -184,7 +184,7 @@ pub async fn check_grant(
         .verification(&grant_key(grant))
         .await?
         .ok_or_else(expired)?;
-    if v.expires_at < now() || !constant_time_eq(&v.code_hash, &grant_binding(case, party)) {
+    if v.expires_at < state.now() || !constant_time_eq(&v.code_hash, &grant_binding(case, party)) {
         return Err(expired());
     }
     Ok(())

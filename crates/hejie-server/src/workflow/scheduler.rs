@@ -66,7 +66,7 @@ pub fn spawn(state: AppState) {
         loop {
             every.tick().await;
             // A fixed clock means a test is driving time and the scheduler by hand.
-            if state.fake_now.load(std::sync::atomic::Ordering::SeqCst) != 0 {
+            if state.clock.is_fixed() {
                 continue;
             }
             // Settings another node saved take effect here before this pass uses them.
@@ -84,19 +84,19 @@ async fn run_job(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
     match job.kind.as_str() {
         CASE_JOB => check_case(state, job, now).await,
         super::sweeps::SWEEP_JOB => super::sweeps::run(state, job, now).await,
-        "notify" => notify(state, job).await,
+        "notify" => notify(state, job, now).await,
         crate::warnings::WARNING_JOB => crate::warnings::run(state, job, now).await,
         crate::report::MONTHLY_JOB => crate::report::run(state, job, now).await,
         crate::court::FILING_JOB | crate::court::CONFIRMATION_JOB => {
             crate::court::deliver(state, job, now).await
         }
-        crate::sessions::PARTY_SMS_JOB => crate::sessions::send_party_sms(state, job).await,
+        crate::sessions::PARTY_SMS_JOB => crate::sessions::send_party_sms(state, job, now).await,
         other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
     }
 }
 
 /// A job that only writes a notification (payload: recipient, title, body).
-async fn notify(state: &AppState, job: &Job) -> Result<(), StoreError> {
+async fn notify(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
     #[derive(serde::Deserialize)]
     struct Payload {
         recipient: uuid::Uuid,
@@ -124,7 +124,7 @@ async fn notify(state: &AppState, job: &Job) -> Result<(), StoreError> {
             dedupe: Some(format!("job:{}:{}", job.key, ch.code())),
         });
     }
-    state.store.apply_effects(fx).await
+    state.store.apply_effects(fx, now).await
 }
 
 /// What the clocks of a case call for at `now`: reminders, overdue marks, auto-escalation.
@@ -172,10 +172,13 @@ async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), S
     let Some(case) = st.case().cloned() else {
         return state
             .store
-            .apply_effects(Effects {
-                complete: Some(job.lease.clone()),
-                ..Effects::default()
-            })
+            .apply_effects(
+                Effects {
+                    complete: Some(job.lease.clone()),
+                    ..Effects::default()
+                },
+                now,
+            )
             .await;
     };
     let flow = state.flow();
@@ -214,11 +217,11 @@ async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), S
     fx.notify
         .extend(super::closed_case_reminders(state, &after, now));
     if events.is_empty() {
-        state.store.apply_effects(fx).await
+        state.store.apply_effects(fx, now).await
     } else {
         state
             .store
-            .append_with(after.id, st.version(), events, after, fx)
+            .append_with(after.id, st.version(), events, after, fx, now)
             .await
             .map(|_| ())
     }
@@ -241,7 +244,7 @@ pub async fn commit_with_completion(
     fx.complete = Some(job.lease.clone());
     state
         .store
-        .append_with(after.id, st.version(), events, after, fx)
+        .append_with(after.id, st.version(), events, after, fx, at)
         .await
         .map(|_| ())
 }
@@ -264,22 +267,33 @@ pub async fn ensure_periodic(
     }
     state
         .store
-        .apply_effects(Effects {
-            schedule: vec![periodic(key, kind, due_at)],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule: vec![periodic(key, kind, due_at)],
+                ..Effects::default()
+            },
+            state.now(),
+        )
         .await
 }
 
-/// Completes a run of a periodic job and schedules its next run, in one transaction.
-pub async fn run_again(state: &AppState, job: &Job, due_at: Timestamp) -> Result<(), StoreError> {
+/// Completes a run of a periodic job (at `now`) and schedules its next run, in one transaction.
+pub async fn run_again(
+    state: &AppState,
+    job: &Job,
+    due_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     state
         .store
-        .apply_effects(Effects {
-            complete: Some(job.lease.clone()),
-            schedule: vec![periodic(&job.key, &job.kind, due_at)],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(job.lease.clone()),
+                schedule: vec![periodic(&job.key, &job.kind, due_at)],
+                ..Effects::default()
+            },
+            now,
+        )
         .await
 }
 

@@ -84,6 +84,7 @@ pub async fn run(state: &AppState, job: &Job, now: Timestamp) -> Result<(), Stor
         state,
         job,
         Timestamp::midnight_cst(tomorrow).plus_seconds(300),
+        now,
     )
     .await
 }

@@ -533,7 +533,7 @@ async fn art33_the_joint_application_reaches_the_court_with_the_signed_agreement
     )
     .await
     .expect(200);
-    hejie_server::workflow::scheduler::tick(&app.state, hejie_store::now().plus_seconds(1))
+    hejie_server::workflow::scheduler::tick(&app.state, app.state.now().plus_seconds(1))
         .await
         .expect("a pass");
     let events = app

@@ -1011,7 +1011,7 @@ async fn deliveries_are_not_starved_by_a_backlog_of_jobs() {
     let store: std::sync::Arc<dyn hejie_store::Store> = std::sync::Arc::new(
         hejie_store::sqlite::SqliteStore::open(dir.path().join("hejie.db")).expect("SQLite"),
     );
-    store.migrate().await.expect("migrating");
+    store.migrate(monday()).await.expect("migrating");
     let sealer = std::sync::Arc::new(hejie_crypto::KeyedSealer::new(
         &hejie_crypto::MasterKey::generate(),
     ));
@@ -1049,18 +1049,21 @@ async fn deliveries_are_not_starved_by_a_backlog_of_jobs() {
         })
         .collect();
     store
-        .apply_effects(Effects {
-            notify: vec![NewNotification {
-                recipient: hejie_domain::user::UserId(recipient),
-                channel: NotifyChannel::Sms,
-                title: "已在等待的短信".to_owned(),
-                body: "请及时处理。".to_owned(),
-                case_id: None,
-                dedupe: None,
-            }],
-            schedule: jobs,
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                notify: vec![NewNotification {
+                    recipient: hejie_domain::user::UserId(recipient),
+                    channel: NotifyChannel::Sms,
+                    title: "已在等待的短信".to_owned(),
+                    body: "请及时处理。".to_owned(),
+                    case_id: None,
+                    dedupe: None,
+                }],
+                schedule: jobs,
+                ..Effects::default()
+            },
+            now,
+        )
         .await
         .expect("a backlog");
     let report = scheduler::tick(&state, now).await.expect("a pass");

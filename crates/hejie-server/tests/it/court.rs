@@ -57,7 +57,7 @@ async fn art26_a_filing_reaches_a_court_that_was_down_exactly_once() {
     .expect_error(422, "filing_pending");
 
     // Three attempts while the court is down; each is retried later, none is lost.
-    let mut now = hejie_store::now().plus_seconds(1);
+    let mut now = app.state.now().plus_seconds(1);
     for attempt in 1..=3u32 {
         scheduler::tick(&app.state, now).await.expect("a pass");
         let view = app.get(&clerk, &path).await.expect(200);

@@ -146,8 +146,9 @@ async fn the_model_learns_the_injected_signal_and_the_pages_show_it() {
     assert_eq!(res.status.as_u16(), 200, "{}", res.text);
     assert!(res.text.contains("尚未训练升级风险模型"), "{}", res.text);
 
-    // Retrain from the admin page.
+    // Retrain from the admin page, signed in afresh months later.
     app.state.set_now(day(210));
+    let s = admin_session(&app).await;
     let res = retrain(&app, &s).await;
     assert_eq!(res.status.as_u16(), 303, "{}", res.text);
     assert_eq!(res.header("location"), Some("/admin/model?trained=1"));
@@ -272,6 +273,8 @@ async fn the_model_learns_the_injected_signal_and_the_pages_show_it() {
         .expect("listing")
         .remove(0)
         .id;
+    // The administrator signs in again: the session of the day before has expired.
+    let s = admin_session(&app).await;
     let page = get(&app, &s, &format!("/cases/{closed_id}")).await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.text);
     assert!(!page.text.contains("id=\"risk-panel\""));

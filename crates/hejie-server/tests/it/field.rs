@@ -545,7 +545,7 @@ async fn a_patrol_log_keeps_its_track_and_visits_and_a_repeat_records_nothing() 
     let app = TestApp::new().await;
     let worker = app.bearer("a-grid_worker").await;
     let id = new_id();
-    let start = (hejie_store::now().micros() / 1000 - 3_600_000) as f64;
+    let start = (app.state.now().micros() / 1000 - 3_600_000) as f64;
     let body = json!({
         "id": id, "grid": GRID_A, "started_at": start, "ended_at": start + 3_000_000.0,
         "track": [

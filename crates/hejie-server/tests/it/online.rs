@@ -95,7 +95,7 @@ async fn art17_an_online_applicant_chooses_a_mediator_and_the_other_party_is_inv
 
     // Accepted: the other party is invited; the applicant, who already consented, is not.
     app.command(&clerk, &found, "accept", accept_body()).await;
-    hejie_server::workflow::scheduler::tick(&app.state, hejie_store::now().plus_seconds(1))
+    hejie_server::workflow::scheduler::tick(&app.state, app.state.now().plus_seconds(1))
         .await
         .expect("a pass");
     let invite = app

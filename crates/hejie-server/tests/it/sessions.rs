@@ -34,7 +34,7 @@ async fn a_scheduled_session_invites_and_reminds_the_parties_and_goes_into_calen
     let mediator = app.bearer("a-mediator").await;
     app.command(&mediator, &id, "acknowledge", json!({})).await;
 
-    let now = hejie_store::now();
+    let now = app.state.now();
     let path = format!("/api/v1/cases/{id}/schedule");
     let past = app
         .post_json(
@@ -127,7 +127,7 @@ async fn the_obliged_party_is_reminded_three_days_before_a_duty_falls_due() {
     let id = str_of(&case, "id").to_owned();
     app.command(&clerk, &id, "accept", accept_body()).await;
     let mediator = app.mediate(&clerk, &id, Place::A).await;
-    let now = hejie_store::now();
+    let now = app.state.now();
     let due = now.plus_seconds(10 * 86_400).date_cst();
     app.command(
         &mediator,

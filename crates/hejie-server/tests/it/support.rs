@@ -51,6 +51,12 @@ pub const ROLES: [Role; 11] = [
     Role::System,
 ];
 
+/// The wall clock, for what happens outside the application's clock (a migration's stamp).
+pub fn wall_clock() -> hejie_domain::timestamp::Timestamp {
+    use hejie_server::clock::{Clock, SystemClock};
+    SystemClock.now()
+}
+
 pub fn role_code(role: Role) -> &'static str {
     match role {
         Role::Resident => "resident",
@@ -605,7 +611,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let sqlite = SqliteStore::open(dir.path().join("hejie.db")).expect("opening SQLite");
         let store: Arc<dyn Store> = Arc::new(sqlite);
-        store.migrate().await.expect("migrating");
+        store.migrate(wall_clock()).await.expect("migrating");
         let fx = seed(store.as_ref()).await;
         let sealer = Arc::new(KeyedSealer::new(&MasterKey::generate()));
         let sms = Arc::new(MemorySms::default());
@@ -684,7 +690,7 @@ impl TestApp {
                 &hejie_server::auth::token_hash(&token),
                 user.id,
                 "tests",
-                hejie_store::now(),
+                self.state.now(),
             )
             .await
             .expect("issuing a token");

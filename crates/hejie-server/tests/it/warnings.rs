@@ -346,7 +346,10 @@ async fn the_page_shows_the_numbers_takes_the_steps_and_counts_the_hit_rate() {
     assert_eq!(res.status.as_u16(), 403, "{}", res.text);
 
     // Both acknowledged two hours after raising; the village's confirmed, the town's a false alarm.
+    // The supervisor signs in again: the session of two hours ago has been idle too long.
     app.state.set_now(cst(scan_day(), 17));
+    let s = app.login("a-supervisor").await;
+    let auth = Auth::Session(s.clone());
     for id in [village, town] {
         let res = post_form(
             &app,

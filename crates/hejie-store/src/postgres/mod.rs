@@ -28,9 +28,7 @@ use crate::audit::{AuditReport, CheckpointRow, Verifier};
 use crate::chain::{EventRow, StoredEvent};
 use crate::sql::{self, Bind, CaseRow};
 use crate::work::WorkStore;
-use crate::{
-    CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError, now,
-};
+use crate::{CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -246,10 +244,9 @@ async fn create_in(
     let number = CaseNumber::new(&new.prefix, new.year, u64::try_from(seq).unwrap_or(0))
         .map_err(|e| StoreError::Domain(e.into()))?;
     let events = (new.build)(number)?;
-    let now = now();
-    let plan = crate::rows::plan_create(new.id, &events, now)?;
+    let plan = crate::rows::plan_create(new.id, &events, new.at)?;
     if let Some(fx) = crate::rows::registration_effects(new.effects, &events) {
-        work::apply_in(tx, &fx, now).await?;
+        work::apply_in(tx, &fx, new.at).await?;
     }
     insert_events(tx, &plan.events).await?;
     exec(tx, sql::INSERT_CASE, &plan.case.binds()).await?;
@@ -309,7 +306,7 @@ impl Store for PgStore {
         "postgres"
     }
 
-    async fn migrate(&self) -> Result<()> {
+    async fn migrate(&self, at: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         // Serialises concurrent migrators (several servers starting at once).
         sqlx::query("SELECT pg_advisory_xact_lock(7206524019)")
@@ -347,7 +344,7 @@ impl Store for PgStore {
                 )
                 .bind(version)
                 .bind(name)
-                .bind(now().micros())
+                .bind(at.micros())
                 .execute(&mut *tx)
                 .await?;
                 tracing::info!(version, name, "applied PostgreSQL migration");
@@ -473,6 +470,7 @@ impl Store for PgStore {
         expected_version: u64,
         events: Vec<Event>,
         state: Case,
+        at: Timestamp,
     ) -> Result<Committed> {
         self.append_with(
             case_id,
@@ -480,6 +478,7 @@ impl Store for PgStore {
             events,
             state,
             crate::work::Effects::default(),
+            at,
         )
         .await
     }

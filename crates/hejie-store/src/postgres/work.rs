@@ -17,7 +17,7 @@ use crate::work::{
     JobTuple, Notification, NotificationRow, SweepCompletion, SweepFilter, SweepRow, SweepTask,
     WorkFilter, WorkItem, WorkStore,
 };
-use crate::{Committed, Result, StoreError, now};
+use crate::{Committed, Result, StoreError};
 
 /// Applies effects inside `tx`; any error, a lost lease above all, must roll the whole
 /// transaction back (the caller drops `tx` without committing).
@@ -193,8 +193,8 @@ impl WorkStore for PgStore {
         events: Vec<Event>,
         state: Case,
         effects: Effects,
+        at: Timestamp,
     ) -> Result<Committed> {
-        let at = now();
         let mut tx = self.pool.begin().await?;
         let committed = append_in(&mut tx, case_id, expected_version, events, state, at).await?;
         apply_in(&mut tx, &effects, at).await?;
@@ -202,12 +202,12 @@ impl WorkStore for PgStore {
         Ok(committed)
     }
 
-    async fn apply_effects(&self, effects: Effects) -> Result<()> {
+    async fn apply_effects(&self, effects: Effects, at: Timestamp) -> Result<()> {
         if effects.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        apply_in(&mut tx, &effects, now()).await?;
+        apply_in(&mut tx, &effects, at).await?;
         tx.commit().await?;
         Ok(())
     }

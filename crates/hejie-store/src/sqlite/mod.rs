@@ -35,9 +35,7 @@ use crate::audit::{AuditReport, CheckpointRow, Verifier};
 use crate::chain::{EventRow, StoredEvent};
 use crate::sql::{self, Bind, CaseRow, for_sqlite};
 use crate::work::WorkStore;
-use crate::{
-    CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError, now,
-};
+use crate::{CaseFilter, CaseSummary, Checkpoint, Committed, NewCase, Result, Store, StoreError};
 
 use writer::Writer;
 
@@ -383,12 +381,11 @@ fn series_of(new: &NewCase) -> String {
 fn plan_new(
     new: NewCase,
     seq: i64,
-    now: Timestamp,
 ) -> Result<(crate::rows::WritePlan, Option<crate::work::Effects>)> {
     let number = CaseNumber::new(&new.prefix, new.year, u64::try_from(seq).unwrap_or(0))
         .map_err(|e| StoreError::Domain(e.into()))?;
     let events = (new.build)(number)?;
-    let plan = crate::rows::plan_create(new.id, &events, now)?;
+    let plan = crate::rows::plan_create(new.id, &events, new.at)?;
     Ok((
         plan,
         crate::rows::registration_effects(new.effects, &events),
@@ -417,12 +414,13 @@ fn insert_new(
     Ok(())
 }
 
-fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Committed> {
+fn create_case(conn: &Connection, new: NewCase) -> Result<Committed> {
     let seq: i64 = conn
         .prepare_cached(&for_sqlite(sql::NEXT_IN_SERIES))?
         .query_row([&series_of(&new)], |r| r.get(0))?;
-    let (plan, effects) = plan_new(new, seq, now)?;
-    insert_new(conn, &plan, effects.as_ref(), now)?;
+    let at = new.at;
+    let (plan, effects) = plan_new(new, seq)?;
+    insert_new(conn, &plan, effects.as_ref(), at)?;
     insight::write(conn, &plan.cells)?;
     Ok(plan.committed)
 }
@@ -436,16 +434,16 @@ fn create_case(conn: &Connection, new: NewCase, now: Timestamp) -> Result<Commit
 /// the case numbers: a domain error from building its events, or an id that is already taken
 /// (in the database or earlier in the batch). Any other error is the database's own, and fails
 /// the whole batch.
-fn create_many(
-    conn: &Connection,
-    items: Vec<NewCase>,
-    now: Timestamp,
-) -> Result<Vec<Result<Committed>>> {
+fn create_many(conn: &Connection, items: Vec<NewCase>) -> Result<Vec<Result<Committed>>> {
     // The next number of each series the batch touches, allocated in memory and stored once.
     let mut next: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     let mut ids = std::collections::HashSet::new();
-    let mut planned: Vec<Result<(crate::rows::WritePlan, Option<crate::work::Effects>)>> =
-        Vec::with_capacity(items.len());
+    type Planned = (
+        crate::rows::WritePlan,
+        Option<crate::work::Effects>,
+        Timestamp,
+    );
+    let mut planned: Vec<Result<Planned>> = Vec::with_capacity(items.len());
     let mut taken = conn.prepare_cached("SELECT 1 FROM cases WHERE id = ?1")?;
     let mut series_next = conn.prepare_cached("SELECT next FROM case_series WHERE series = ?1")?;
     for new in items {
@@ -462,7 +460,8 @@ fn create_many(
                 .optional()?
                 .unwrap_or(1),
         };
-        let plan = plan_new(new, seq, now);
+        let at = new.at;
+        let plan = plan_new(new, seq).map(|(plan, effects)| (plan, effects, at));
         if plan.is_ok() {
             next.insert(series, seq + 1);
         } else {
@@ -482,8 +481,8 @@ fn create_many(
     let mut out = Vec::with_capacity(planned.len());
     for item in planned {
         out.push(match item {
-            Ok((plan, effects)) => {
-                insert_new(conn, &plan, effects.as_ref(), now)?;
+            Ok((plan, effects, at)) => {
+                insert_new(conn, &plan, effects.as_ref(), at)?;
                 let crate::insight::CellPlan {
                     cells: deltas,
                     case_upserts,
@@ -541,10 +540,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
-    async fn migrate(&self) -> Result<()> {
+    async fn migrate(&self, at: Timestamp) -> Result<()> {
         // Alone: a migration that backfills rewrites whole tables.
         self.writer
-            .write_alone(|conn| {
+            .write_alone(move |conn| {
                 conn.execute_batch(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (
                         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -574,7 +573,7 @@ impl Store for SqliteStore {
                         }
                         conn.execute(
                             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                            rusqlite::params![version, name, now().micros()],
+                            rusqlite::params![version, name, at.micros()],
                         )?;
                         tracing::info!(version, name, "applied SQLite migration");
                     }
@@ -665,14 +664,12 @@ impl Store for SqliteStore {
     }
 
     async fn create_case(&self, new: NewCase) -> Result<Committed> {
-        self.writer
-            .write(move |conn| create_case(conn, new, now()))
-            .await
+        self.writer.write(move |conn| create_case(conn, new)).await
     }
 
     async fn create_cases(&self, new: Vec<NewCase>) -> Result<Vec<Result<Committed>>> {
         self.writer
-            .write_alone(move |conn| create_many(conn, new, now()))
+            .write_alone(move |conn| create_many(conn, new))
             .await
     }
 
@@ -682,6 +679,7 @@ impl Store for SqliteStore {
         expected_version: u64,
         events: Vec<Event>,
         state: Case,
+        at: Timestamp,
     ) -> Result<Committed> {
         self.append_with(
             case_id,
@@ -689,6 +687,7 @@ impl Store for SqliteStore {
             events,
             state,
             crate::work::Effects::default(),
+            at,
         )
         .await
     }

@@ -15,7 +15,7 @@ use crate::work::{
     NotificationRow, SweepCompletion, SweepFilter, SweepRow, SweepTask, WorkFilter, WorkItem,
     WorkStore,
 };
-use crate::{Committed, Result, StoreError, now};
+use crate::{Committed, Result, StoreError};
 
 /// Applies effects on the writer's connection, inside the caller's transaction (savepoint): any
 /// error, a lost lease above all, rolls back everything the same write did.
@@ -134,10 +134,10 @@ impl WorkStore for SqliteStore {
         events: Vec<Event>,
         state: Case,
         effects: Effects,
+        at: Timestamp,
     ) -> Result<Committed> {
         self.writer
             .write(move |conn| {
-                let at = now();
                 let committed = append(conn, case_id, expected_version, events, state, at)?;
                 apply_effects(conn, &effects, at)?;
                 Ok(committed)
@@ -145,12 +145,12 @@ impl WorkStore for SqliteStore {
             .await
     }
 
-    async fn apply_effects(&self, effects: Effects) -> Result<()> {
+    async fn apply_effects(&self, effects: Effects, at: Timestamp) -> Result<()> {
         if effects.is_empty() {
             return Ok(());
         }
         self.writer
-            .write(move |conn| apply_effects(conn, &effects, now()))
+            .write(move |conn| apply_effects(conn, &effects, at))
             .await
     }
 

@@ -64,8 +64,14 @@ async fn migrate_is_idempotent(db: TestDb) {
     seed(store).await;
     let first = register(store, at(0)).await;
 
-    store.migrate().await.expect("second migrate");
-    store.migrate().await.expect("third migrate");
+    store
+        .migrate(crate::fixture::at(0))
+        .await
+        .expect("second migrate");
+    store
+        .migrate(crate::fixture::at(0))
+        .await
+        .expect("third migrate");
 
     let mut versions: Vec<i64> = db
         .raw_query("SELECT CAST(version AS TEXT) FROM schema_migrations")
@@ -430,7 +436,13 @@ async fn racing_writers_at_one_version_yield_one_event_and_one_conflict(db: Test
             service::decide(&state, meta(clerk(), when.plus_seconds(120)), accept())
                 .expect("decide");
         let stale = store
-            .append(id, 1, events, next.case().cloned().expect("case"))
+            .append(
+                id,
+                1,
+                events,
+                next.case().cloned().expect("case"),
+                when.plus_seconds(120),
+            )
             .await;
         assert!(
             matches!(

@@ -85,7 +85,10 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let path = dir.path().join("t.db");
         let store = SqliteStore::open(&path).expect("open the SQLite store");
-        store.migrate().await.expect("migrate the SQLite store");
+        store
+            .migrate(crate::fixture::at(0))
+            .await
+            .expect("migrate the SQLite store");
         Self {
             store: Arc::new(store),
             backend: Backend::Sqlite { _dir: dir, path },
@@ -123,7 +126,7 @@ impl TestDb {
             backend,
         };
         db.store
-            .migrate()
+            .migrate(crate::fixture::at(0))
             .await
             .expect("migrate the PostgreSQL store");
         db

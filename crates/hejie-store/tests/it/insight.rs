@@ -623,7 +623,7 @@ async fn migration_backfills_cells_from_the_log(db: TestDb) {
     )
     .await
     .expect("go back to version 7");
-    store.migrate().await.expect("migrate");
+    store.migrate(crate::fixture::at(0)).await.expect("migrate");
     assert_eq!(cells(store, county(), CellGroup::Day).await, before);
     assert_eq!(case_cells(&db).await, rows_before);
     let report = store.rebuild_aggregates(true).await.expect("verify");

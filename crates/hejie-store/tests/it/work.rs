@@ -88,10 +88,11 @@ async fn execute_with(
     effects: Effects,
 ) -> hejie_store::Result<Committed> {
     let state = store.load(id).await?;
+    let at = meta.at;
     let (events, next) = service::decide(&state, meta, command)?;
     let case = next.case().cloned().expect("a case");
     store
-        .append_with(id, state.version(), events, case, effects)
+        .append_with(id, state.version(), events, case, effects, at)
         .await
 }
 
@@ -206,6 +207,7 @@ async fn effects_roll_back_with_a_conflicting_append(db: TestDb) {
                 notify: vec![note(clerk_id(), Some(c.case_id), None)],
                 ..Effects::default()
             },
+            at(1),
         )
         .await;
     assert!(
@@ -231,10 +233,13 @@ async fn effects_roll_back_with_a_conflicting_append(db: TestDb) {
 async fn a_lease_excludes_other_claimants_until_it_expires(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            schedule: vec![job("j", at(0))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule: vec![job("j", at(0))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("schedule");
 
@@ -265,11 +270,14 @@ async fn a_lease_excludes_other_claimants_until_it_expires(db: TestDb) {
     assert_eq!(second[0].attempts, 2);
 
     let lost = store
-        .apply_effects(Effects {
-            complete: Some(first[0].lease.clone()),
-            notify: vec![note(clerk_id(), None, Some("from-the-loser"))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(first[0].lease.clone()),
+                notify: vec![note(clerk_id(), None, Some("from-the-loser"))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await;
     assert!(
         matches!(lost, Err(StoreError::LeaseLost)),
@@ -295,11 +303,14 @@ async fn a_lease_excludes_other_claimants_until_it_expires(db: TestDb) {
     );
 
     store
-        .apply_effects(Effects {
-            complete: Some(second[0].lease.clone()),
-            notify: vec![note(clerk_id(), None, Some("from-the-winner"))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(second[0].lease.clone()),
+                notify: vec![note(clerk_id(), None, Some("from-the-winner"))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("the current holder completes");
     let done = store.job("j").await.expect("job").expect("job");
@@ -311,10 +322,13 @@ async fn a_lease_excludes_other_claimants_until_it_expires(db: TestDb) {
     );
     // Completing twice is refused too.
     let again = store
-        .apply_effects(Effects {
-            complete: Some(second[0].lease.clone()),
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(second[0].lease.clone()),
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await;
     assert!(matches!(again, Err(StoreError::LeaseLost)), "{again:?}");
 }
@@ -323,12 +337,15 @@ async fn concurrent_claimants_complete_every_job_exactly_once(db: TestDb) {
     const JOBS: usize = 400;
     let store: Arc<dyn Store> = db.store.clone();
     store
-        .apply_effects(Effects {
-            schedule: (0..JOBS)
-                .map(|i| job(&format!("job-{i:03}"), at(0).plus_seconds(i as i64)))
-                .collect(),
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule: (0..JOBS)
+                    .map(|i| job(&format!("job-{i:03}"), at(0).plus_seconds(i as i64)))
+                    .collect(),
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("schedule");
     assert_eq!(
@@ -352,11 +369,14 @@ async fn concurrent_claimants_complete_every_job_exactly_once(db: TestDb) {
                 }
                 for j in jobs {
                     store
-                        .apply_effects(Effects {
-                            complete: Some(j.lease.clone()),
-                            notify: vec![note(clerk_id(), None, None)],
-                            ..Effects::default()
-                        })
+                        .apply_effects(
+                            Effects {
+                                complete: Some(j.lease.clone()),
+                                notify: vec![note(clerk_id(), None, None)],
+                                ..Effects::default()
+                            },
+                            at(0),
+                        )
                         .await
                         .expect("complete a held job");
                     done.push(j.key);
@@ -388,10 +408,13 @@ async fn scheduling_a_key_again_moves_the_job(db: TestDb) {
     let store = db.store.as_ref();
     for due in [at(1), at(9)] {
         store
-            .apply_effects(Effects {
-                schedule: vec![job("moving", due)],
-                ..Effects::default()
-            })
+            .apply_effects(
+                Effects {
+                    schedule: vec![job("moving", due)],
+                    ..Effects::default()
+                },
+                at(0),
+            )
             .await
             .expect("schedule");
     }
@@ -420,19 +443,25 @@ async fn scheduling_a_key_again_moves_the_job(db: TestDb) {
 async fn a_job_may_reschedule_itself_while_completing(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            schedule: vec![job("daily", at(0))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule: vec![job("daily", at(0))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("schedule");
     let claimed = store.claim_jobs(at(1), at(2), 1).await.expect("claim");
     store
-        .apply_effects(Effects {
-            complete: Some(claimed[0].lease.clone()),
-            schedule: vec![job("daily", at(24))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(claimed[0].lease.clone()),
+                schedule: vec![job("daily", at(24))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("complete and reschedule");
     let j = store.job("daily").await.expect("job").expect("stored");
@@ -453,26 +482,35 @@ async fn a_job_may_reschedule_itself_while_completing(db: TestDb) {
 async fn cancel_stops_a_pending_job_only(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            schedule: vec![job("a", at(0)), job("b", at(0))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule: vec![job("a", at(0)), job("b", at(0))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("schedule");
     let claimed = store.claim_jobs(at(0), at(1), 10).await.expect("claim");
     let b = claimed.iter().find(|j| j.key == "b").expect("b claimed");
     store
-        .apply_effects(Effects {
-            complete: Some(b.lease.clone()),
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                complete: Some(b.lease.clone()),
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("complete b");
     store
-        .apply_effects(Effects {
-            cancel: vec!["a".into(), "b".into(), "unknown".into()],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                cancel: vec!["a".into(), "b".into(), "unknown".into()],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("cancel");
     let status =
@@ -493,10 +531,13 @@ async fn cancel_stops_a_pending_job_only(db: TestDb) {
 async fn failed_job_is_retried_then_dies(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            schedule: vec![job("flaky", at(0))],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                schedule: vec![job("flaky", at(0))],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("schedule");
     let first = store.claim_jobs(at(0), at(10), 1).await.expect("claim");
@@ -547,14 +588,17 @@ async fn notification_dedupe_skips_duplicates(db: TestDb) {
     let store = db.store.as_ref();
     for _ in 0..2 {
         store
-            .apply_effects(Effects {
-                notify: vec![
-                    note(clerk_id(), None, Some("once")),
-                    note(clerk_id(), None, Some("once")),
-                    note(clerk_id(), None, None),
-                ],
-                ..Effects::default()
-            })
+            .apply_effects(
+                Effects {
+                    notify: vec![
+                        note(clerk_id(), None, Some("once")),
+                        note(clerk_id(), None, Some("once")),
+                        note(clerk_id(), None, None),
+                    ],
+                    ..Effects::default()
+                },
+                at(0),
+            )
             .await
             .expect("notify");
     }
@@ -566,15 +610,18 @@ async fn notification_dedupe_skips_duplicates(db: TestDb) {
 async fn read_state_belongs_to_the_recipient(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            notify: vec![
-                note(clerk_id(), None, None),
-                note(clerk_id(), None, None),
-                note(mediator_id(), None, None),
-                sms(clerk_id(), "sms-1"),
-            ],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                notify: vec![
+                    note(clerk_id(), None, None),
+                    note(clerk_id(), None, None),
+                    note(mediator_id(), None, None),
+                    sms(clerk_id(), "sms-1"),
+                ],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("notify");
     assert_eq!(store.unread_count(clerk_id()).await.expect("unread"), 2);
@@ -610,14 +657,17 @@ async fn read_state_belongs_to_the_recipient(db: TestDb) {
 async fn deliveries_are_claimed_retried_and_sent(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            notify: vec![sms(clerk_id(), "s"), note(clerk_id(), None, None)],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                notify: vec![sms(clerk_id(), "s"), note(clerk_id(), None, None)],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("notify");
-    // Pending deliveries are due from the moment they are written (the wall clock).
-    let now = hejie_store::now().plus_seconds(1);
+    // Pending deliveries are due from the moment they are written (the caller's time).
+    let now = at(0).plus_seconds(1);
     let claimed = store
         .claim_deliveries(now, now.plus_seconds(60), 10)
         .await
@@ -677,13 +727,16 @@ async fn deliveries_are_claimed_retried_and_sent(db: TestDb) {
 
     // Giving up marks the delivery failed.
     store
-        .apply_effects(Effects {
-            notify: vec![sms(clerk_id(), "t")],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                notify: vec![sms(clerk_id(), "t")],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("notify");
-    let now = hejie_store::now().plus_seconds(1);
+    let now = at(0).plus_seconds(1);
     let third = store
         .claim_deliveries(now, now.plus_seconds(60), 10)
         .await
@@ -707,13 +760,16 @@ async fn deliveries_are_claimed_retried_and_sent(db: TestDb) {
 async fn stale_delivery_token_changes_nothing(db: TestDb) {
     let store = db.store.as_ref();
     store
-        .apply_effects(Effects {
-            notify: vec![sms(clerk_id(), "s")],
-            ..Effects::default()
-        })
+        .apply_effects(
+            Effects {
+                notify: vec![sms(clerk_id(), "s")],
+                ..Effects::default()
+            },
+            at(0),
+        )
         .await
         .expect("notify");
-    let now = hejie_store::now().plus_seconds(1);
+    let now = at(0).plus_seconds(1);
     let first = store
         .claim_deliveries(now, now.plus_seconds(60), 10)
         .await
@@ -939,7 +995,10 @@ async fn migration_backfills_clocks_of_existing_cases(db: TestDb) {
     .await
     .expect("undo migration 5");
 
-    store.migrate().await.expect("migrate again");
+    store
+        .migrate(crate::fixture::at(0))
+        .await
+        .expect("migrate again");
     assert_intact(store).await;
     let overdue = work(
         store,
@@ -1084,7 +1143,10 @@ async fn migration_backfills_the_queue_order(db: TestDb) {
     )
     .await
     .expect("undo migration 7");
-    store.migrate().await.expect("migrate again");
+    store
+        .migrate(crate::fixture::at(0))
+        .await
+        .expect("migrate again");
     // The audit compares the columns with what the events produce.
     assert_intact(store).await;
     assert_eq!(
