@@ -207,6 +207,20 @@ impl WorkCalendar {
         self.holidays.iter().filter_map(|d| date_of(*d))
     }
 
+    /// The years, among those a calendar is needed for at `now`, that have no public holidays
+    /// configured: the current year (China Standard Time) and, from 1 November on, the next one
+    /// (the State Council publishes a year's schedule late in the year before). Time limits in such
+    /// a year count only weekends as days off, so the Spring Festival would count as working time.
+    pub fn years_without_holidays(&self, now: Timestamp) -> Vec<i32> {
+        let today = now.date_cst();
+        let mut years = vec![today.year()];
+        if u8::from(today.month()) >= 11 {
+            years.push(today.year() + 1);
+        }
+        years.retain(|y| !self.holidays().any(|d| d.year() == *y));
+        years
+    }
+
     /// The configured make-up working days (调休) in ascending order.
     pub fn workdays(&self) -> impl Iterator<Item = Date> + '_ {
         self.workdays.iter().filter_map(|d| date_of(*d))

@@ -26,5 +26,5 @@ pub use model::{
 };
 pub use warning::{
     Level, RiskAssessment, RiskSignal, Spike, SpikeConfig, assess_risk, detect_spike,
-    spring_festival_ahead,
+    spring_festival, spring_festival_ahead,
 };

@@ -225,22 +225,31 @@ pub const THREAT_WORDS: &[&str] = &[
 /// Words that make a labour dispute a wage-arrears case.
 pub const WAGE_WORDS: &[&str] = &["欠薪", "工资", "工钱", "薪水", "薪资", "劳务费"];
 
-/// Spring Festival (春节) dates the wage-arrears signal knows.
-pub const SPRING_FESTIVALS: &[(i32, Month, u8)] = &[
-    (2025, Month::January, 29),
-    (2026, Month::February, 17),
-    (2027, Month::February, 6),
-];
-
 /// Days a wage-arrears signal looks ahead to the festival.
 pub const FESTIVAL_WINDOW_DAYS: i64 = 60;
+
+/// The Spring Festival (春节, the first day of the first lunar month) of `year`, from the
+/// lunisolar calendar, so the signal knows every year rather than a table's few.
+pub fn spring_festival(year: i32) -> Option<Date> {
+    let lunar = tyme4rs::tyme::lunar::LunarDay::new(isize::try_from(year).ok()?, 1, 1).ok()?;
+    let solar = lunar.get_solar_day();
+    let month = Month::try_from(u8::try_from(solar.get_month()).ok()?).ok()?;
+    Date::from_calendar_date(
+        i32::try_from(solar.get_year()).ok()?,
+        month,
+        u8::try_from(solar.get_day()).ok()?,
+    )
+    .ok()
+}
 
 /// Days from `day` to the next Spring Festival when it is at most [`FESTIVAL_WINDOW_DAYS`] away
 /// (0 on the festival itself).
 pub fn spring_festival_ahead(day: Date) -> Option<i64> {
-    SPRING_FESTIVALS
-        .iter()
-        .filter_map(|(y, m, d)| Date::from_calendar_date(*y, *m, *d).ok())
+    // The festival falls between 21 January and 20 February: this year's or next year's is
+    // the next one.
+    [day.year(), day.year() + 1]
+        .into_iter()
+        .filter_map(spring_festival)
         .map(|f| (f - day).whole_days())
         .find(|d| (0..=FESTIVAL_WINDOW_DAYS).contains(d))
 }

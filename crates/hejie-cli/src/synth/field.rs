@@ -127,6 +127,11 @@ pub async fn generate(
         .assignments(&DivisionCode::parse(super::county::COUNTY)?)
         .await?;
     if existing.is_empty() {
+        // The contracts run from the start of last year to the end of this one (in the demo's
+        // "now"), so the generated months and the months after them are all covered whatever
+        // the date the demo is made on.
+        let year = now.date_cst().year();
+        let (starts, ends) = (format!("{}-01-01", year - 1), format!("{year}-12-31"));
         for u in &county.users {
             let (kind, places): (&str, Vec<DivisionCode>) = match u.role {
                 Role::GridWorker => ("grid_worker", vec![u.jurisdiction.clone()]),
@@ -149,8 +154,8 @@ pub async fn generate(
                         kind: kind.to_owned(),
                         division: p,
                         user_id: u.id.to_string(),
-                        starts: "2026-01-01".to_owned(),
-                        ends: Some("2026-12-31".to_owned()),
+                        starts: starts.clone(),
+                        ends: Some(ends.clone()),
                         created_by: "system".to_owned(),
                         created_at: now,
                     })

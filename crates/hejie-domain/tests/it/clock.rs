@@ -605,3 +605,34 @@ fn readings_are_described_for_people() {
     let r = check("2026-11-23 09:00", "2h", &[], "2026-11-23 11:00:30");
     assert_eq!(r.describe(&cal), "已超期1分");
 }
+
+#[test]
+fn years_without_a_holiday_schedule_are_named_from_november_of_the_year_before() {
+    let cal = WorkCalendar::china_default();
+    let check = |now: &str, expected: &[i32]| {
+        assert_eq!(cal.years_without_holidays(at(now)), expected, "at {now}");
+    };
+    // The built-in schedules cover 2025 and 2026.
+    check("2026-06-01 09:00", &[]);
+    check("2026-10-31 23:59", &[]);
+    check("2026-11-01 00:00", &[2027]);
+    check("2027-02-05 09:00", &[2027]);
+    check("2027-12-07 09:00", &[2027, 2028]);
+    // Midnight CST on New Year's Day is already the new year, although UTC is still in the old.
+    check("2025-01-01 00:30", &[]);
+    // A calendar configured with both years' holidays has no gap; one without the current
+    // year's names it.
+    let configured = |days: Vec<Date>| {
+        WorkCalendar::new(vec![(510, 720), (810, 1050)], days, []).expect("a calendar")
+    };
+    let both = configured(vec![date!(2026 - 10 - 01), date!(2027 - 01 - 01)]);
+    assert_eq!(
+        both.years_without_holidays(at("2026-12-07 09:00")),
+        Vec::<i32>::new()
+    );
+    let next_only = configured(vec![date!(2027 - 01 - 01)]);
+    assert_eq!(
+        next_only.years_without_holidays(at("2026-12-07 09:00")),
+        vec![2026]
+    );
+}

@@ -3,8 +3,10 @@
 use hejie_domain::case::{Channel, DisputeType, Severity};
 use hejie_insight::warning::{THREAT_WORDS, baseline, poisson_limit, poisson_tail};
 use hejie_insight::{
-    CaseFacts, Level, RiskSignal, SpikeConfig, assess_risk, detect_spike, spring_festival_ahead,
+    CaseFacts, Level, RiskSignal, SpikeConfig, assess_risk, detect_spike, spring_festival,
+    spring_festival_ahead,
 };
+use time::Date;
 use time::macros::date;
 
 use crate::support::{Story, village};
@@ -191,6 +193,23 @@ fn wage_arrears_count_only_before_the_spring_festival() {
     check(date!(2026 - 01 - 10), "劳动合同解除争议", None);
     assert_eq!(spring_festival_ahead(date!(2027 - 01 - 01)), Some(36));
     assert_eq!(spring_festival_ahead(date!(2025 - 01 - 29)), Some(0));
+    // Beyond any table: the festival of 2028 falls on 26 January, of 2031 on 23 January.
+    assert_eq!(spring_festival_ahead(date!(2028 - 01 - 24)), Some(2));
+    assert_eq!(spring_festival_ahead(date!(2030 - 12 - 01)), Some(53));
+}
+
+#[test]
+fn the_spring_festival_is_known_for_every_year() {
+    let check = |year: i32, expected: Date| {
+        assert_eq!(spring_festival(year), Some(expected), "{year}");
+    };
+    check(2025, date!(2025 - 01 - 29));
+    check(2026, date!(2026 - 02 - 17));
+    check(2027, date!(2027 - 02 - 06));
+    check(2028, date!(2028 - 01 - 26));
+    check(2029, date!(2029 - 02 - 13));
+    check(2030, date!(2030 - 02 - 03));
+    check(2033, date!(2033 - 01 - 31));
     let neighbour = facts(DisputeType::Neighbour, None, false);
     let r = assess_risk(&neighbour, "拖欠工资", 0, date!(2026 - 01 - 10));
     assert!(

@@ -52,6 +52,8 @@ struct FlowPage {
     saved: bool,
     hours: String,
     years: Vec<YearRow>,
+    /// Years the time limits run in (now, and the next from November) with no holidays set.
+    missing_years: Vec<i32>,
     rules: Vec<LimitRow>,
     remind_at_percent: u8,
     follow_up_percent: u8,
@@ -130,6 +132,7 @@ async fn page(
         saved,
         hours: hours(&flow),
         years: years(&flow),
+        missing_years: flow.calendar.years_without_holidays(state.now()),
         rules: flow.policy.rules.iter().map(limit_row).collect(),
         remind_at_percent: flow.policy.remind_at_percent,
         follow_up_percent: flow.policy.follow_up_percent,

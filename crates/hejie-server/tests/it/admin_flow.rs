@@ -25,6 +25,18 @@ async fn admin(app: &TestApp) -> Session {
     app.login(&username(Place::County, Role::Admin)).await
 }
 
+/// The settings page as an administrator who just signed in sees it.
+async fn page(app: &TestApp) -> String {
+    let s = admin(app).await;
+    let res = app
+        .req(Method::GET, PAGE)
+        .header("cookie", &s.cookie)
+        .send()
+        .await;
+    assert_eq!(res.status.as_u16(), 200, "{}", res.text);
+    res.text
+}
+
 async fn save(app: &TestApp, s: &Session, text: &str) -> Resp {
     let body =
         serde_urlencoded::to_string([("csrf", s.csrf.as_str()), ("text", text)]).expect("a form");
@@ -177,13 +189,7 @@ fn broken_documents_are_refused_with_the_reason() {
 #[tokio::test]
 async fn an_administrator_sees_the_calendar_and_the_rules_in_words() {
     let app = TestApp::new().await;
-    let s = admin(&app).await;
-    let res = app
-        .req(Method::GET, PAGE)
-        .header("cookie", &s.cookie)
-        .send()
-        .await;
-    assert_eq!(res.status.as_u16(), 200, "{}", res.text);
+    let page = page(&app).await;
     for text in [
         "时限与工作日历",
         "08:30–12:00、13:30–17:30（每个工作日7小时30分）",
@@ -197,10 +203,10 @@ async fn an_administrator_sees_the_calendar_and_the_rules_in_words() {
         "尚未修改，正在使用系统默认设置",
         "恢复默认",
     ] {
-        assert!(res.text.contains(text), "{text} missing");
+        assert!(page.contains(text), "{text} missing");
     }
     // Both settings pages are reachable from each other.
-    assert!(res.text.contains("href=\"/admin/intake\""));
+    assert!(page.contains("href=\"/admin/intake\""));
 }
 
 #[tokio::test]
@@ -344,4 +350,46 @@ async fn an_invalid_document_is_refused_on_the_page_and_nothing_changes() {
     );
     assert!(app.state.store.model(TIME_LIMITS).await.unwrap().is_none());
     assert_eq!(*app.state.flow(), Flow::default());
+}
+
+/// Reads the settings page at `now` (China Standard Time), signed in then.
+async fn page_at(app: &TestApp, now: &str) -> String {
+    let at = time::PrimitiveDateTime::parse(
+        now,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"),
+    )
+    .expect("a time")
+    .assume_offset(hejie_domain::timestamp::CST);
+    app.state
+        .set_now(hejie_domain::timestamp::Timestamp::from_datetime(at));
+    page(app).await
+}
+
+#[tokio::test]
+async fn a_year_without_its_holiday_schedule_is_named_before_it_starts_and_while_it_runs() {
+    let app = TestApp::manual_scheduler().await;
+    // The built-in calendar covers 2025 and 2026.
+    let june = page_at(&app, "2026-06-01 09:00").await;
+    assert!(!june.contains("calendar-missing-"), "no gap in June 2026");
+    let december = page_at(&app, "2026-12-07 09:00").await;
+    assert!(
+        december.contains("id=\"calendar-missing-2027\""),
+        "2027 is named in December 2026"
+    );
+    assert!(december.contains("2027年的法定节假日和调休安排尚未录入"));
+    assert!(!december.contains("calendar-missing-2026"));
+    let before_festival = page_at(&app, "2028-01-24 09:30").await;
+    assert!(before_festival.contains("id=\"calendar-missing-2028\""));
+    assert!(!before_festival.contains("calendar-missing-2029"));
+
+    // Once an administrator enters 2028's holidays, the warning for 2028 goes.
+    let s = admin(&app).await;
+    let text = settings::default_text().replace(
+        "holidays = [",
+        "holidays = [\n  \"2028-01-01\", \"2028-01-25\", \"2028-01-26\", \"2028-01-27\", \"2028-01-28\",",
+    );
+    let res = save(&app, &s, &text).await;
+    assert_eq!(res.status.as_u16(), 303, "{}", res.text);
+    let entered = page_at(&app, "2028-01-24 09:30").await;
+    assert!(!entered.contains("calendar-missing-"), "2028 is entered");
 }

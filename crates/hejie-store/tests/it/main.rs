@@ -3,6 +3,7 @@
 //! raw SQL underneath only to inspect what is stored or to tamper with it.
 
 mod audit;
+mod clock;
 mod contract;
 mod documents;
 mod field;
