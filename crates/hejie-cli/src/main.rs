@@ -358,12 +358,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     hejie_domain::mediation::SignatureAlgorithm::Sm2,
                 )
                 .public_hex();
-            let court = hejie_server::court::receiver::Court::new(&public_key);
+            let court = hejie_court_receiver::Court::new(&public_key);
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;
             println!("参考法院接收端已启动：http://{addr}/filings （平台公钥 {public_key}）");
-            axum::serve(listener, hejie_server::court::receiver::router(court))
+            axum::serve(listener, hejie_court_receiver::router(court))
                 .await
                 .context("serving the court receiver")?;
         }

@@ -6,6 +6,7 @@ pub mod authz;
 pub mod calendar;
 pub mod case;
 pub mod clock;
+pub mod court;
 pub mod division;
 pub mod error;
 pub mod field;

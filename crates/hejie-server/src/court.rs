@@ -1,5 +1,5 @@
 //! Filing with the court when mediation failed (诉非对接): the filing package, its durable
-//! delivery, and a reference receiver.
+//! delivery.
 //!
 //! - **The package** (`hejie.court-filing/v1`, documented in `docs/court-filing-v1.md`): the
 //!   parties (with their full ID numbers and phones, which the court needs), the claims, the
@@ -12,11 +12,8 @@
 //!   package signed with the platform's SM2 key and carries the filing id as its
 //!   `Idempotency-Key`, so a retry after a lost answer files nothing twice; the court's receipt
 //!   is recorded as a case event in the same transaction that completes the job.
-//! - **The reference receiver** (`receiver`) is what a court's side must do, small enough to
-//!   run in tests and as `hejie court-receiver`: check the signature and the schema, file each
-//!   idempotency key once, and answer with the same receipt when asked again.
-
-use std::sync::{Arc, Mutex};
+//! - **The reference receiver** is the `hejie-court-receiver` crate; the wire format both sides
+//!   share is `hejie_domain::court`.
 
 use hejie_domain::case::{Case, CaseId, Command, EventBody, Meta, Outcome};
 use hejie_domain::mediation::SignatureAlgorithm;
@@ -25,86 +22,19 @@ use hejie_store::work::{Effects, Job};
 use hejie_store::{StoreError, StoredEvent};
 use serde::{Deserialize, Serialize};
 
+pub use hejie_domain::court::{
+    CONFIRMATION_SCHEMA, ConfirmationV1, DutyV1, EvidenceV1, FilingV1, MediationV1, PartyV1,
+    Receipt, SCHEMA, SessionV1, SignatureV1,
+};
+
 use crate::state::AppState;
 
-/// The package's schema name and version.
-pub const SCHEMA: &str = "hejie.court-filing/v1";
 /// The scheduler job kind of a filing's delivery.
 pub const FILING_JOB: &str = "court_filing";
 /// Who signs the packages: the platform's own key.
 pub const PLATFORM_SIGNER: &str = "platform:court-filing";
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartyV1 {
-    /// `applicant`, `respondent` or `third_party`.
-    pub role: String,
-    /// `person` or `organisation`.
-    pub kind: String,
-    pub name: String,
-    pub id_number: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EvidenceV1 {
-    pub name: String,
-    pub sha256: String,
-    pub content_type: String,
-    pub size: u64,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionV1 {
-    /// RFC 3339.
-    pub held_at: String,
-    /// `in_person`, `online` or `phone`.
-    pub mode: String,
-    pub place: String,
-    pub attendees: Vec<String>,
-    pub minutes: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MediationV1 {
-    pub organisation: Option<String>,
-    pub mediator: Option<String>,
-    pub sessions: Vec<SessionV1>,
-    /// `failed` (调解不成) or `referred` (引导至诉讼).
-    pub outcome: String,
-    pub reason: String,
-    /// The parties were told of their other remedies (人民调解法第二十六条).
-    pub remedies_informed: bool,
-}
-
-/// The filing package, version 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FilingV1 {
-    pub schema: String,
-    /// The filing's id and idempotency key.
-    pub filing_id: String,
-    pub case_number: String,
-    pub court: String,
-    /// When the filing was requested (RFC 3339).
-    pub requested_at: String,
-    /// The 12-digit code of the division where the dispute arose.
-    pub division: String,
-    pub dispute_type: Option<String>,
-    pub parties: Vec<PartyV1>,
-    /// 诉讼请求.
-    pub claims: String,
-    /// 事实与理由: the dispute as registered.
-    pub facts: String,
-    pub amount_yuan: Option<String>,
-    pub evidence: Vec<EvidenceV1>,
-    pub mediation: MediationV1,
-    /// The SHA-256 of the case's latest event when the package was made: where in the
-    /// hash-chained record it comes from.
-    pub record_head: String,
-}
 
 /// The package of `filing_id`, from the case and its events.
 pub fn package(
@@ -207,58 +137,8 @@ pub fn package(
     })
 }
 
-/// The schema of an application for judicial confirmation delivered to the court.
-pub const CONFIRMATION_SCHEMA: &str = "hejie.confirmation-application/v1";
 /// The scheduler job kind of an application's delivery.
 pub const CONFIRMATION_JOB: &str = "court_confirmation";
-
-/// One signature on the agreement, for the court to check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignatureV1 {
-    /// The party's name, or 调解员.
-    pub signer: String,
-    /// `sm2` or `ed25519`.
-    pub algorithm: String,
-    pub public_key: String,
-    /// Over the agreement's `content_hash` as 64 lowercase hex characters.
-    pub signature: String,
-    pub signed_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DutyV1 {
-    pub party: String,
-    pub duty: String,
-    pub amount_yuan: Option<String>,
-    pub manner: String,
-    pub due: String,
-}
-
-/// The joint application for judicial confirmation (人民调解法第三十三条), version 1: the
-/// applicants, and the agreement with everything needed to check it (its content hash and every
-/// signature over it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfirmationV1 {
-    pub schema: String,
-    /// The application's id and idempotency key: `confirmation:<case id>`.
-    pub application_id: String,
-    pub case_number: String,
-    pub court: String,
-    pub applied_at: String,
-    /// The last day the application could be made (`YYYY-MM-DD`).
-    pub deadline: String,
-    pub applicants: Vec<PartyV1>,
-    pub committee: String,
-    pub mediator: String,
-    pub agreement_number: String,
-    pub agreement_version: u32,
-    /// SHA-256 of the canonical agreement, what every signature signs.
-    pub content_hash: String,
-    pub effective_at: String,
-    pub terms: Vec<String>,
-    pub duties: Vec<DutyV1>,
-    pub signatures: Vec<SignatureV1>,
-}
 
 /// The application package, from the case.
 pub fn confirmation_package(state: &AppState, case: &Case) -> Option<ConfirmationV1> {
@@ -408,13 +288,6 @@ pub fn platform_public_key(state: &AppState) -> String {
         .public_hex()
 }
 
-/// The court's answer to a delivered filing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    pub receipt: String,
-    pub received_at: String,
-}
-
 /// Posts a signed package to `endpoint` (`http://host:port/path`). `Ok(None)` when the court
 /// answered but did not take it (to be retried), `Err` when it could not be reached.
 pub async fn post(endpoint: &str, signed: &Signed) -> Result<Option<Receipt>, String> {
@@ -552,148 +425,5 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
             tracing::warn!(key = %job.key, attempts = job.attempts, error = %why, "delivery to the court failed; will retry");
             state.store.fail_job(&job.lease, &why, Some(retry)).await
         }
-    }
-}
-
-/// The reference receiver: what a court's system must do with a filing.
-pub mod receiver {
-    use super::*;
-    use axum::Json;
-    use axum::extract::State;
-    use axum::http::{HeaderMap, StatusCode};
-    use axum::response::{IntoResponse, Response};
-    use axum::routing::post;
-
-    /// The filings the receiver took, by idempotency key (in memory: a court's own system keeps
-    /// them durably), and its behaviour in tests.
-    #[derive(Debug, Default)]
-    pub struct Court {
-        /// The platform's public key (hex), as configured at the court.
-        pub public_key: String,
-        pub filed: Mutex<Vec<(String, FilingV1, Receipt)>>,
-        /// Applications for judicial confirmation taken, by idempotency key.
-        pub confirmations: Mutex<Vec<(String, ConfirmationV1, Receipt)>>,
-        /// How many times the same key was presented again.
-        pub repeats: Mutex<u32>,
-        /// Answer with an error after filing the next this many requests, as if the answer
-        /// were lost on the way back.
-        pub lose_answers: Mutex<u32>,
-        pub court_code: String,
-    }
-
-    impl Court {
-        pub fn new(public_key: &str) -> Arc<Self> {
-            Arc::new(Court {
-                public_key: public_key.to_owned(),
-                court_code: "浙0121".to_owned(),
-                ..Court::default()
-            })
-        }
-
-        /// How many distinct filings were taken.
-        pub fn count(&self) -> usize {
-            self.filed.lock().map(|f| f.len()).unwrap_or(0)
-        }
-    }
-
-    pub fn router(court: Arc<Court>) -> axum::Router {
-        axum::Router::new()
-            .route("/filings", post(take))
-            .with_state(court)
-    }
-
-    fn refuse(status: StatusCode, message: &str) -> Response {
-        (status, Json(serde_json::json!({ "error": message }))).into_response()
-    }
-
-    async fn take(
-        State(court): State<Arc<Court>>,
-        headers: HeaderMap,
-        body: axum::body::Bytes,
-    ) -> Response {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let key = header("idempotency-key");
-        if key.is_empty() {
-            return refuse(StatusCode::BAD_REQUEST, "missing Idempotency-Key");
-        }
-        if header("x-hejie-public-key") != court.public_key
-            || hejie_crypto::sign::verify(
-                SignatureAlgorithm::Sm2,
-                &court.public_key,
-                &body,
-                &header("x-hejie-signature"),
-            )
-            .is_err()
-        {
-            return refuse(StatusCode::UNAUTHORIZED, "signature does not verify");
-        }
-        let schema = header("x-hejie-schema");
-        if schema == CONFIRMATION_SCHEMA {
-            let Ok(app) = serde_json::from_slice::<ConfirmationV1>(&body) else {
-                return refuse(StatusCode::UNPROCESSABLE_ENTITY, "not an application");
-            };
-            if app.application_id != key {
-                return refuse(StatusCode::UNPROCESSABLE_ENTITY, "key mismatch");
-            }
-            let Ok(mut taken) = court.confirmations.lock() else {
-                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "poisoned");
-            };
-            let receipt = match taken.iter().find(|(k, _, _)| *k == key) {
-                Some((_, _, r)) => r.clone(),
-                None => {
-                    let n = taken.len() + 1;
-                    let year = app.applied_at.get(..4).unwrap_or("2026").to_owned();
-                    let r = Receipt {
-                        receipt: format!("（{year}）{}民特{n}号", court.court_code),
-                        received_at: app.applied_at.clone(),
-                    };
-                    taken.push((key, app, r.clone()));
-                    r
-                }
-            };
-            return (StatusCode::OK, Json(receipt)).into_response();
-        }
-        let Ok(package) = serde_json::from_slice::<FilingV1>(&body) else {
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, "not a filing package");
-        };
-        if package.schema != SCHEMA || package.filing_id != key {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown schema or key mismatch",
-            );
-        }
-        let Ok(mut filed) = court.filed.lock() else {
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "poisoned");
-        };
-        let receipt = if let Some((_, _, r)) = filed.iter().find(|(k, _, _)| *k == key) {
-            if let Ok(mut n) = court.repeats.lock() {
-                *n += 1;
-            }
-            r.clone()
-        } else {
-            let n = filed.len() + 1;
-            let year = package.requested_at.get(..4).unwrap_or("2026").to_owned();
-            let r = Receipt {
-                receipt: format!("（{year}）{}诉前调{n}号", court.court_code),
-                received_at: package.requested_at.clone(),
-            };
-            tracing::info!(filing = %key, case = %package.case_number, receipt = %r.receipt, "court filing received");
-            filed.push((key, package, r.clone()));
-            r
-        };
-        drop(filed);
-        if let Ok(mut lose) = court.lose_answers.lock()
-            && *lose > 0
-        {
-            *lose -= 1;
-            return refuse(StatusCode::BAD_GATEWAY, "the answer was lost on the way");
-        }
-        (StatusCode::OK, Json(receipt)).into_response()
     }
 }

@@ -830,14 +830,13 @@ pub fn free_port() -> u16 {
 }
 
 /// The reference court receiver, trusting `app`'s platform key, listening on `port`.
-pub async fn open_court(app: &TestApp, port: u16) -> Arc<hejie_server::court::receiver::Court> {
-    let court = hejie_server::court::receiver::Court::new(
-        &hejie_server::court::platform_public_key(&app.state),
-    );
+pub async fn open_court(app: &TestApp, port: u16) -> Arc<hejie_court_receiver::Court> {
+    let court =
+        hejie_court_receiver::Court::new(&hejie_server::court::platform_public_key(&app.state));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("the court's port");
-    let router = hejie_server::court::receiver::router(Arc::clone(&court));
+    let router = hejie_court_receiver::router(Arc::clone(&court));
     tokio::spawn(async move { axum::serve(listener, router).await });
     court
 }
