@@ -19,6 +19,8 @@ use hejie_domain::case::{Case, CaseId, Command, EventBody, Meta, Outcome};
 use hejie_domain::mediation::SignatureAlgorithm;
 use hejie_domain::timestamp::Timestamp;
 use hejie_store::work::{Effects, Job};
+
+use crate::workflow::jobs::{BackgroundJob, JobError};
 use hejie_store::{StoreError, StoredEvent};
 use serde::{Deserialize, Serialize};
 
@@ -343,27 +345,56 @@ pub async fn post(endpoint: &str, signed: &Signed) -> Result<Option<Receipt>, St
         .map_err(|e| format!("the court's answer is not a receipt: {e}"))
 }
 
+/// The delivery of a filing with the court (payload: the case and the filing's id).
 #[derive(Debug, Deserialize)]
-struct Payload {
+pub struct FilingDelivery {
     case: String,
     filing: String,
 }
 
-/// Runs one attempt of a delivery to the court (a scheduler job): a filing, or an application
-/// for judicial confirmation.
-pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
-    let p: Payload = serde_json::from_str(&job.payload)?;
-    let case_id =
-        CaseId(uuid::Uuid::parse_str(&p.case).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+impl BackgroundJob for FilingDelivery {
+    const KIND: &'static str = FILING_JOB;
+
+    async fn run(self, state: &AppState, job: &Job, now: Timestamp) -> Result<(), JobError> {
+        deliver(state, job, &self.case, &self.filing, false, now).await
+    }
+}
+
+/// The delivery of the joint application for judicial confirmation (same payload; the filing
+/// field is the application's id).
+#[derive(Debug, Deserialize)]
+pub struct ConfirmationDelivery {
+    case: String,
+    filing: String,
+}
+
+impl BackgroundJob for ConfirmationDelivery {
+    const KIND: &'static str = CONFIRMATION_JOB;
+
+    async fn run(self, state: &AppState, job: &Job, now: Timestamp) -> Result<(), JobError> {
+        deliver(state, job, &self.case, &self.filing, true, now).await
+    }
+}
+
+/// Runs one attempt of a delivery to the court: a filing, or an application for judicial
+/// confirmation.
+async fn deliver(
+    state: &AppState,
+    job: &Job,
+    case: &str,
+    filing: &str,
+    confirmation: bool,
+    now: Timestamp,
+) -> Result<(), JobError> {
+    let case_id = CaseId(uuid::Uuid::parse_str(case).map_err(|e| JobError::Failed(e.to_string()))?);
     let st = state.store.load(case_id).await?;
     let case = st
         .case()
-        .ok_or_else(|| StoreError::Corrupt(format!("delivery of a missing case {case_id}")))?;
+        .ok_or_else(|| JobError::Failed(format!("delivery of a missing case {case_id}")))?;
     let done = Effects {
         complete: Some(job.lease.clone()),
         ..Effects::default()
     };
-    let confirmation = job.kind == CONFIRMATION_JOB;
     // Received already (an earlier attempt's answer was recorded): nothing left to do.
     let received = if confirmation {
         case.confirmation
@@ -372,15 +403,14 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
     } else {
         case.filings
             .iter()
-            .any(|f| f.filing_id == p.filing && f.receipt.is_some())
+            .any(|f| f.filing_id == filing && f.receipt.is_some())
     };
     if received {
-        return state.store.apply_effects(done, now).await;
+        return Ok(state.store.apply_effects(done, now).await?);
     }
     let signed = if confirmation {
-        let package = confirmation_package(state, case).ok_or_else(|| {
-            StoreError::Corrupt(format!("no confirmation application on {case_id}"))
-        })?;
+        let package = confirmation_package(state, case)
+            .ok_or_else(|| JobError::Failed(format!("no confirmation application on {case_id}")))?;
         sign_as(
             state,
             &package,
@@ -389,8 +419,8 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
         )?
     } else {
         let events = state.store.events(case_id).await?;
-        let package = package(state, case, &events, &p.filing)
-            .ok_or_else(|| StoreError::Corrupt(format!("no filing {} on {case_id}", p.filing)))?;
+        let package = package(state, case, &events, filing)
+            .ok_or_else(|| JobError::Failed(format!("no filing {filing} on {case_id}")))?;
         sign(state, &package)?
     };
     let attempt = match &state.config.court_endpoint {
@@ -410,11 +440,14 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
                 }
             } else {
                 Command::RecordFilingReceipt {
-                    filing_id: p.filing.clone(),
+                    filing_id: filing.to_owned(),
                     receipt: receipt.receipt.clone(),
                 }
             };
-            crate::workflow::scheduler::commit_with_completion(state, &st, meta, command, job).await
+            Ok(
+                crate::workflow::scheduler::commit_with_completion(state, &st, meta, command, job)
+                    .await?,
+            )
         }
         Ok(None) | Err(_) => {
             let why = match &attempt {
@@ -423,7 +456,7 @@ pub async fn deliver(state: &AppState, job: &Job, now: Timestamp) -> Result<(), 
             };
             let retry = now.plus_seconds(backoff_secs(job.attempts.saturating_sub(1)));
             tracing::warn!(key = %job.key, attempts = job.attempts, error = %why, "delivery to the court failed; will retry");
-            state.store.fail_job(&job.lease, &why, Some(retry)).await
+            Ok(state.store.fail_job(&job.lease, &why, Some(retry)).await?)
         }
     }
 }

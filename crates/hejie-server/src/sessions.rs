@@ -4,11 +4,11 @@
 
 use hejie_domain::case::{Case, CaseId, ScheduledSession, SessionMode};
 use hejie_domain::timestamp::{CST, Timestamp, chinese_date};
-use hejie_store::StoreError;
 use hejie_store::work::{Effects, Job, NewJob};
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
+use crate::workflow::jobs::{BackgroundJob, JobError};
 
 /// The job kind that texts a party.
 pub const PARTY_SMS_JOB: &str = "party_sms";
@@ -46,8 +46,10 @@ pub enum Still {
     Unperformed { obligation: u32 },
 }
 
+/// A text to one party of a case (payload: the case, the party, the text, and what must still
+/// hold when it is due).
 #[derive(Debug, Serialize, Deserialize)]
-struct PartySms {
+pub struct PartySms {
     case: String,
     party: u32,
     text: String,
@@ -245,11 +247,22 @@ pub fn duty_reminders(case: &Case, now: Timestamp) -> Vec<NewJob> {
         .collect()
 }
 
-/// Sends one party's text (a scheduler job).
-pub async fn send_party_sms(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
-    let p: PartySms = serde_json::from_str(&job.payload)?;
-    let id =
-        CaseId(uuid::Uuid::parse_str(&p.case).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+impl BackgroundJob for PartySms {
+    const KIND: &'static str = PARTY_SMS_JOB;
+
+    async fn run(self, state: &AppState, job: &Job, now: Timestamp) -> Result<(), JobError> {
+        send_party_sms(state, job, self, now).await
+    }
+}
+
+/// Sends one party's text.
+async fn send_party_sms(
+    state: &AppState,
+    job: &Job,
+    p: PartySms,
+    now: Timestamp,
+) -> Result<(), JobError> {
+    let id = CaseId(uuid::Uuid::parse_str(&p.case).map_err(|e| JobError::Failed(e.to_string()))?);
     let st = state.store.load(id).await?;
     let phone = st
         .case()
@@ -261,9 +274,9 @@ pub async fn send_party_sms(state: &AppState, job: &Job, now: Timestamp) -> Resu
         state
             .sms
             .send(&phone, &p.text)
-            .map_err(|e| StoreError::Corrupt(format!("sending SMS: {e}")))?;
+            .map_err(|e| JobError::Failed(format!("sending SMS: {e}")))?;
     }
-    state
+    Ok(state
         .store
         .apply_effects(
             Effects {
@@ -272,7 +285,7 @@ pub async fn send_party_sms(state: &AppState, job: &Job, now: Timestamp) -> Resu
             },
             now,
         )
-        .await
+        .await?)
 }
 
 /// Escapes a text value (RFC 5545 §3.3.11).

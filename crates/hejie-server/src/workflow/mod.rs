@@ -8,6 +8,7 @@
 //! [`hejie_store::WorkStore::append_with`].
 
 pub mod delivery;
+pub mod jobs;
 pub mod queue;
 pub mod scheduler;
 pub mod settings;

@@ -7,7 +7,7 @@ use hejie_domain::timestamp::Timestamp;
 use hejie_store::StoreError;
 use hejie_store::work::{Effects, Job, NewJob};
 
-use super::{CASE_JOB, Flow, escalation_due, plan, system_actor, upper_centre};
+use super::{Flow, escalation_due, plan, system_actor, upper_centre};
 use crate::state::AppState;
 
 /// What one pass found and did.
@@ -34,9 +34,9 @@ pub async fn tick(state: &AppState, now: Timestamp) -> anyhow::Result<TickReport
             break;
         }
         for job in jobs {
-            match run_job(state, &job, now).await {
+            match super::jobs::run(state, &job, now).await {
                 Ok(()) => report.jobs += 1,
-                Err(StoreError::LeaseLost | StoreError::Conflict { .. }) => report.lost += 1,
+                Err(e) if e.is_lost() => report.lost += 1,
                 Err(e) => {
                     report.failed += 1;
                     tracing::warn!(key = %job.key, error = %e, "job failed; will retry");
@@ -80,32 +80,13 @@ pub fn spawn(state: AppState) {
     });
 }
 
-async fn run_job(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
-    match job.kind.as_str() {
-        CASE_JOB => check_case(state, job, now).await,
-        super::sweeps::SWEEP_JOB => super::sweeps::run(state, job, now).await,
-        "notify" => notify(state, job, now).await,
-        crate::warnings::WARNING_JOB => crate::warnings::run(state, job, now).await,
-        crate::report::MONTHLY_JOB => crate::report::run(state, job, now).await,
-        crate::court::FILING_JOB | crate::court::CONFIRMATION_JOB => {
-            crate::court::deliver(state, job, now).await
-        }
-        crate::sessions::PARTY_SMS_JOB => crate::sessions::send_party_sms(state, job, now).await,
-        other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
-    }
-}
-
-/// A job that only writes a notification (payload: recipient, title, body).
-async fn notify(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Payload {
-        recipient: uuid::Uuid,
-        title: String,
-        body: String,
-        #[serde(default)]
-        sms: bool,
-    }
-    let p: Payload = serde_json::from_str(&job.payload)?;
+/// A job that only writes a notification.
+pub(super) async fn notify(
+    state: &AppState,
+    job: &Job,
+    p: super::jobs::Notify,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut fx = Effects {
         complete: Some(job.lease.clone()),
         ..Effects::default()
@@ -162,13 +143,13 @@ pub fn due_commands(flow: &Flow, case: &hejie_domain::case::Case, now: Timestamp
     out
 }
 
-async fn check_case(state: &AppState, job: &Job, now: Timestamp) -> Result<(), StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Payload {
-        case: uuid::Uuid,
-    }
-    let p: Payload = serde_json::from_str(&job.payload)?;
-    let st = state.store.load(CaseId(p.case)).await?;
+pub(super) async fn check_case(
+    state: &AppState,
+    job: &Job,
+    case: CaseId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let st = state.store.load(case).await?;
     let Some(case) = st.case().cloned() else {
         return state
             .store

@@ -1077,3 +1077,72 @@ async fn deliveries_are_not_starved_by_a_backlog_of_jobs() {
         &seen[..5]
     );
 }
+
+#[tokio::test]
+async fn an_unknown_kind_and_a_payload_of_the_wrong_shape_fail_with_their_own_error_and_wait_to_be_retried()
+ {
+    use hejie_store::work::{Effects, NewJob};
+    let app = TestApp::manual_scheduler().await;
+    let now = monday();
+    app.state.set_now(now);
+    let job = |key: &str, kind: &str, payload: &str| NewJob {
+        key: key.to_owned(),
+        kind: kind.to_owned(),
+        due_at: now.plus_seconds(-60),
+        payload: payload.to_owned(),
+    };
+    app.state
+        .store
+        .apply_effects(
+            Effects {
+                schedule: vec![
+                    job("test:unknown", "no_such_job", "{}"),
+                    job("test:shape", "case_check", "{\"case\": 42}"),
+                ],
+                ..Effects::default()
+            },
+            now,
+        )
+        .await
+        .expect("two jobs");
+    let report = scheduler::tick(&app.state, now).await.expect("a pass");
+    assert_eq!((report.jobs, report.failed), (0, 2), "{report:?}");
+    let unknown = app
+        .state
+        .store
+        .job("test:unknown")
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(unknown.status, "pending", "retried later, not dropped");
+    assert_eq!(
+        unknown.last_error.as_deref(),
+        Some("unknown job kind no_such_job")
+    );
+    let shape = app
+        .state
+        .store
+        .job("test:shape")
+        .await
+        .expect("read")
+        .expect("kept");
+    let error = shape.last_error.unwrap_or_default();
+    assert!(
+        error.starts_with("job kind case_check: the payload does not parse"),
+        "{error}"
+    );
+    // Every kind the application schedules is one the runner knows.
+    let kinds: Vec<&str> = hejie_server::workflow::jobs::kinds().collect();
+    for kind in [
+        hejie_server::workflow::CASE_JOB,
+        "notify",
+        sweeps::SWEEP_JOB,
+        hejie_server::warnings::WARNING_JOB,
+        hejie_server::report::MONTHLY_JOB,
+        hejie_server::court::FILING_JOB,
+        hejie_server::court::CONFIRMATION_JOB,
+        hejie_server::sessions::PARTY_SMS_JOB,
+    ] {
+        assert!(kinds.contains(&kind), "{kind} is registered");
+    }
+}
