@@ -345,34 +345,37 @@ pub async fn post(endpoint: &str, signed: &Signed) -> Result<Option<Receipt>, St
         .map_err(|e| format!("the court's answer is not a receipt: {e}"))
 }
 
-/// The delivery of a filing with the court (payload: the case and the filing's id).
+/// One delivery to the court (payload: the case and the filing's id; for an application for
+/// judicial confirmation, the application's). `CONFIRMATION` says which of the two documents it
+/// carries; each has its own job kind.
 #[derive(Debug, Deserialize)]
-pub struct FilingDelivery {
-    case: String,
+pub struct CourtDelivery<const CONFIRMATION: bool> {
+    case: uuid::Uuid,
     filing: String,
 }
 
-impl BackgroundJob for FilingDelivery {
-    const KIND: &'static str = FILING_JOB;
+/// The delivery of a filing with the court after a failed mediation.
+pub type FilingDelivery = CourtDelivery<false>;
+/// The delivery of the joint application for judicial confirmation.
+pub type ConfirmationDelivery = CourtDelivery<true>;
+
+impl<const CONFIRMATION: bool> BackgroundJob for CourtDelivery<CONFIRMATION> {
+    const KIND: &'static str = if CONFIRMATION {
+        CONFIRMATION_JOB
+    } else {
+        FILING_JOB
+    };
 
     async fn run(self, state: &AppState, job: &Job, now: Timestamp) -> Result<(), JobError> {
-        deliver(state, job, &self.case, &self.filing, false, now).await
-    }
-}
-
-/// The delivery of the joint application for judicial confirmation (same payload; the filing
-/// field is the application's id).
-#[derive(Debug, Deserialize)]
-pub struct ConfirmationDelivery {
-    case: String,
-    filing: String,
-}
-
-impl BackgroundJob for ConfirmationDelivery {
-    const KIND: &'static str = CONFIRMATION_JOB;
-
-    async fn run(self, state: &AppState, job: &Job, now: Timestamp) -> Result<(), JobError> {
-        deliver(state, job, &self.case, &self.filing, true, now).await
+        deliver(
+            state,
+            job,
+            CaseId(self.case),
+            &self.filing,
+            CONFIRMATION,
+            now,
+        )
+        .await
     }
 }
 
@@ -381,12 +384,11 @@ impl BackgroundJob for ConfirmationDelivery {
 async fn deliver(
     state: &AppState,
     job: &Job,
-    case: &str,
+    case_id: CaseId,
     filing: &str,
     confirmation: bool,
     now: Timestamp,
 ) -> Result<(), JobError> {
-    let case_id = CaseId(uuid::Uuid::parse_str(case).map_err(|e| JobError::Failed(e.to_string()))?);
     let st = state.store.load(case_id).await?;
     let case = st
         .case()

@@ -50,7 +50,7 @@ pub enum Still {
 /// hold when it is due).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PartySms {
-    case: String,
+    case: uuid::Uuid,
     party: u32,
     text: String,
     #[serde(default)]
@@ -72,7 +72,7 @@ pub fn party_sms(
         kind: PARTY_SMS_JOB.to_owned(),
         due_at,
         payload: serde_json::to_string(&PartySms {
-            case: case.to_string(),
+            case: case.0,
             party,
             text,
             still: Some(still),
@@ -262,7 +262,7 @@ async fn send_party_sms(
     p: PartySms,
     now: Timestamp,
 ) -> Result<(), JobError> {
-    let id = CaseId(uuid::Uuid::parse_str(&p.case).map_err(|e| JobError::Failed(e.to_string()))?);
+    let id = CaseId(p.case);
     let st = state.store.load(id).await?;
     let phone = st
         .case()
